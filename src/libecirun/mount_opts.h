@@ -22,12 +22,14 @@ struct mount_opts
   bool idmap;     /* "idmap" / "ridmap" */
   bool tmpcopyup;
   char *data; /* remaining options joined with ',' (e.g. "mode=755,size=65536k"), or NULL */
+  bool idmap_recursive; /* "ridmap": ID-map every submount too (AT_RECURSIVE) */
 };
 
 /* Unknown options are passed to the file system as data, as runc does. */
 int mount_opts_parse (char *const *options, size_t n, struct mount_opts *ret, ecirun_error_t *err);
 void mount_opts_release (struct mount_opts *o);
-/* "shared" -> MS_SHARED, "rslave" -> MS_SLAVE|MS_REC ... (rootfsPropagation); -1 if unknown. */
+/* "shared" -> MS_SHARED, "rslave" -> MS_SLAVE|MS_REC ... (rootfsPropagation); -1 if unknown,
+   0 for NULL or "" (not set: the caller keeps its default). */
 long mount_propagation_from_name (const char *name);
 
 #endif
