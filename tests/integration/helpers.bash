@@ -48,18 +48,23 @@ __ecirun() {
 	timeout --kill-after=5 "$ECIRUN_TIMEOUT" "$ECIRUN" --root "$ROOT" "$@"
 }
 
-# Runtime call through bats' `run`. Sets $status, $output, $lines.
+# Runtime call through bats' `run`. Sets $status, $output, $lines, and
+# $stdout / $stderr separately.
 #
 # The runtime's stdout/stderr go to a regular file rather than a pipe: a
 # container created with terminal=false inherits them, and a pipe held open by
 # a detached container would make `run` wait for the container to exit. Later
-# output of that container keeps landing in $ECIRUN_LAST_LOG.
+# output of that container keeps landing in $ECIRUN_LAST_LOG (stdout) and
+# $ECIRUN_LAST_LOG.err (stderr).
 ecirun() {
 	ECIRUN_CALLS=$((ECIRUN_CALLS + 1))
 	mkdir -p "$BATS_TEST_TMPDIR/logs"
 	ECIRUN_LAST_LOG="$BATS_TEST_TMPDIR/logs/$ECIRUN_CALLS.log"
 	LAST_CMD="ecirun $*"
 	run __ecirun_logged "$ECIRUN_LAST_LOG" "$@"
+	# $output has both streams (stdout first); $stdout is for parsing JSON.
+	stdout=$(cat "$ECIRUN_LAST_LOG")
+	stderr=$(cat "$ECIRUN_LAST_LOG.err")
 	# Printed by bats only when the test fails.
 	echo "\$ $ECIRUN --root $ROOT $* (status=$status)" >&2
 	echo "$output" >&2
@@ -68,8 +73,8 @@ ecirun() {
 __ecirun_logged() {
 	local log=$1 rc=0
 	shift
-	__ecirun "$@" >"$log" 2>&1 </dev/null || rc=$?
-	cat "$log"
+	__ecirun "$@" >"$log" 2>"$log.err" </dev/null || rc=$?
+	cat "$log" "$log.err"
 	return $rc
 }
 

@@ -18,9 +18,9 @@ teardown() {
 
 	ecirun state ct1
 	assert_ok
-	assert_eq "$(jq -r .status <<<"$output")" "created" "status after create"
+	assert_eq "$(jq -r .status <<<"$stdout")" "created" "status after create"
 	local pid
-	pid=$(jq -r .pid <<<"$output")
+	pid=$(jq -r .pid <<<"$stdout")
 	[ "$pid" -gt 1 ] || fail "pid '$pid' after create"
 	[ -d "/proc/$pid" ] || fail "init $pid of a created container is not alive"
 
@@ -66,7 +66,7 @@ teardown() {
 
 	ecirun state ct1
 	assert_ok
-	assert_eq "$(cat "$BATS_TEST_TMPDIR/pid")" "$(jq -r .pid <<<"$output")" "pid file vs state pid"
+	assert_eq "$(cat "$BATS_TEST_TMPDIR/pid")" "$(jq -r .pid <<<"$stdout")" "pid file vs state pid"
 }
 
 @test "run -d --pid-file writes the init pid" {
@@ -134,8 +134,8 @@ teardown() {
 
 	ecirun state ct1
 	assert_ok
-	assert_eq "$(jq -r .status <<<"$output")" "created" "first container's status"
-	assert_eq "$(jq -r .pid <<<"$output")" "$pid" "first container's pid"
+	assert_eq "$(jq -r .status <<<"$stdout")" "created" "first container's status"
+	assert_eq "$(jq -r .pid <<<"$stdout")" "$pid" "first container's pid"
 	[ -d "/proc/$pid" ] || fail "first container's init died"
 
 	ecirun start ct1
@@ -164,7 +164,7 @@ teardown() {
 	xrun jq -e 'type == "array" and length == 2
 		and (map(select(.id == "ct-a"))[0].status == "created")
 		and (map(select(.id == "ct-b"))[0].status == "running")
-		and all(.[]; .pid > 0 and .bundle == $b)' --arg b "$BUNDLE" <<<"$output"
+		and all(.[]; .pid > 0 and .bundle == $b)' --arg b "$BUNDLE" <<<"$stdout"
 	assert_ok "list --format json"
 }
 
@@ -175,7 +175,7 @@ teardown() {
 	ecirun list --format json
 	assert_ok
 	# runc prints "null" for no containers; an empty array is as good.
-	xrun jq -e '. == null or . == []' <<<"$output"
+	xrun jq -e '. == null or . == []' <<<"$stdout"
 	assert_ok
 }
 
@@ -187,7 +187,7 @@ teardown() {
 
 	ecirun state ct1
 	assert_ok
-	local state=$output
+	local state=$stdout
 	xrun jq -e --arg b "$BUNDLE" '
 		(.ociVersion | type == "string" and length > 0)
 		and .id == "ct1"

@@ -86,7 +86,7 @@ teardown() {
 
 	ecirun state ct1
 	assert_ok
-	assert_eq "$(jq -r .status <<<"$output")" "stopped" "status after run --keep"
+	assert_eq "$(jq -r .status <<<"$stdout")" "stopped" "status after run --keep"
 
 	ecirun list -q
 	assert_ok
