@@ -1,0 +1,186 @@
+/* ecirun: global options, the command table and the single place that reports errors. */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "log.h"
+
+struct command
+{
+  const char *name;
+  command_fn fn;
+  const char *usage;
+};
+
+static const struct command commands[] = {
+  { "create", cmd_create,
+    "create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--no-pivot]\n"
+    "       [--no-new-keyring] [--preserve-fds N] ID\n"
+    "  Create a container from the OCI bundle and leave it waiting for `start`." },
+  { "start", cmd_start, "start ID\n  Start the workload of a created container." },
+  { "run", cmd_run,
+    "run [create flags] [--detach] [--keep] ID\n"
+    "  Create and start a container; without --detach wait for it and exit with its status." },
+  { "state", cmd_state, "state ID\n  Print the OCI state of a container as JSON." },
+  { "kill", cmd_kill,
+    "kill [--all] ID [SIGNAL]\n  Send a signal (name or number, default SIGTERM) to the "
+    "container init, or with --all to every process of the container." },
+  { "delete", cmd_delete,
+    "delete [--force] ID\n  Delete a stopped (or created) container; --force kills a running "
+    "one first." },
+  { "list", cmd_list,
+    "list [--quiet] [--format table|json]\n  List the containers under --root." },
+  { "spec", cmd_spec,
+    "spec [--bundle DIR] [--rootless]\n  Write a default config.json into the bundle." },
+  { "features", cmd_features, "features\n  Print what this runtime supports, as JSON." },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out,
+           "Usage: ecirun [global options] COMMAND [options] [ID]\n\n"
+           "ecirun is an OCI runtime that runs every container in its own user namespace.\n\n"
+           "Commands:\n");
+  for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    fprintf (out, "  %s\n", commands[i].usage);
+  fprintf (out, "\nGlobal options:\n"
+                "  --root DIR            state directory (default /run/ecirun)\n"
+                "  --log FILE            also log to FILE\n"
+                "  --log-format FORMAT   text (default) or json\n"
+                "  --debug               log debug messages\n"
+                "  --systemd-cgroup      use the systemd cgroup driver (not supported yet)\n"
+                "  --version, --help\n");
+}
+
+void
+print_command_usage (const char *cmd)
+{
+  for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    if (strcmp (commands[i].name, cmd) == 0)
+      printf ("Usage: ecirun %s\n", commands[i].usage);
+}
+
+static void
+fail (ecirun_error_t *err)
+{
+  log_error_final (*err ? (*err)->msg : "unknown error");
+  error_release (err);
+}
+
+int
+main (int argc, char **argv)
+{
+  enum
+  {
+    OPT_ROOT = 1000,
+    OPT_LOG,
+    OPT_LOG_FORMAT,
+    OPT_DEBUG,
+    OPT_SYSTEMD,
+    OPT_VERSION,
+    OPT_HELP,
+    OPT_CRIU,
+    OPT_ROOTLESS,
+  };
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, OPT_ROOT },
+    { "log", required_argument, NULL, OPT_LOG },
+    { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+    { "debug", no_argument, NULL, OPT_DEBUG },
+    { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { "help", no_argument, NULL, OPT_HELP },
+    { "criu", required_argument, NULL, OPT_CRIU },
+    { "rootless", required_argument, NULL, OPT_ROOTLESS },
+    { NULL, 0, NULL, 0 },
+  };
+  struct global_opts g = { .root = "/run/ecirun", .log_format = "text" };
+  ecirun_error_t err = NULL;
+  const char *cmd;
+  int c, ret;
+
+  opterr = 0;
+  while ((c = getopt_long_only (argc, argv, "+hv", opts, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case OPT_ROOT:
+          g.root = optarg;
+          break;
+        case OPT_LOG:
+          g.log = optarg;
+          break;
+        case OPT_LOG_FORMAT:
+          g.log_format = optarg;
+          break;
+        case OPT_DEBUG:
+          g.debug = true;
+          break;
+        case OPT_SYSTEMD:
+          g.systemd_cgroup = true;
+          break;
+        case OPT_CRIU:
+        case OPT_ROOTLESS:
+          break; /* accepted for runc compatibility */
+        case 'v':
+        case OPT_VERSION:
+          printf ("ecirun version %s\nspec: 1.1.0\n", PACKAGE_VERSION);
+          return 0;
+        case 'h':
+        case OPT_HELP:
+          usage (stdout);
+          return 0;
+        default:
+          fprintf (stderr, "ecirun: unknown global option `%s`\n", argv[optind - 1]);
+          usage (stderr);
+          return 2;
+        }
+    }
+  if (strcmp (g.log_format, "text") != 0 && strcmp (g.log_format, "json") != 0)
+    {
+      fprintf (stderr, "ecirun: invalid --log-format `%s`: use text or json\n", g.log_format);
+      return 2;
+    }
+  if (log_init (g.log, strcmp (g.log_format, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT,
+                g.debug, &err)
+      < 0)
+    {
+      fail (&err);
+      return 1;
+    }
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return 2;
+    }
+  cmd = argv[optind];
+  if (g.systemd_cgroup)
+    {
+      make_error (&err, 0, "--systemd-cgroup: the systemd cgroup driver is not supported yet");
+      fail (&err);
+      return 1;
+    }
+  for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    {
+      if (strcmp (commands[i].name, cmd) != 0)
+        continue;
+      optind++;
+      ret = commands[i].fn (&g, argc - optind + 1, argv + optind - 1, &err);
+      if (ret < 0)
+        {
+          fail (&err);
+          return 1;
+        }
+      return ret;
+    }
+  if (strcmp (cmd, "checkpoint") == 0 || strcmp (cmd, "restore") == 0)
+    make_error (&err, 0, "%s is not supported by ecirun", cmd);
+  else
+    make_error (&err, 0, "unknown command `%s` (see ecirun --help)", cmd);
+  fail (&err);
+  return 1;
+}

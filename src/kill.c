@@ -1,0 +1,40 @@
+#include <config.h>
+
+#include <getopt.h>
+#include <signal.h>
+#include "commands.h"
+#include "container.h"
+#include "signals.h"
+
+int
+cmd_kill (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
+{
+  static const struct option opts[] = {
+    { "all", no_argument, NULL, 'a' },
+    { NULL, 0, NULL, 0 },
+  };
+  bool all = false;
+  int c, sig = SIGTERM;
+  const char *id;
+
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long_only (argc, argv, "+a", opts, NULL)) != -1)
+    {
+      if (c != 'a')
+        return make_error (err, 0, "kill: unknown option `%s`", argv[optind - 1]);
+      all = true;
+    }
+  if (optind >= argc)
+    return make_error (err, 0, "kill: missing container id (usage: ecirun kill ID [SIGNAL])");
+  id = argv[optind];
+  if (optind + 2 < argc)
+    return make_error (err, 0, "kill: too many arguments");
+  if (optind + 1 < argc)
+    {
+      sig = signal_parse (argv[optind + 1]);
+      if (sig < 0)
+        return make_error (err, 0, "invalid signal `%s`", argv[optind + 1]);
+    }
+  return container_kill (g->root, id, sig, all, err) < 0 ? -1 : 0;
+}

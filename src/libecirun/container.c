@@ -1,0 +1,620 @@
+/* `create`: validate, prepare host state, clone the init and drive its setup. */
+#include <config.h>
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include "cgroup.h"
+#include "config.h"
+#include "hooks.h"
+#include "init.h"
+#include "log.h"
+#include "seccomp.h"
+#include "sync.h"
+#include "syscalls.h"
+#include "terminal.h"
+#include "utils.h"
+
+struct create_ctx
+{
+  const struct create_opts *o;
+  struct oci_config *config;
+  struct container_state state;
+  char *bundle;
+  char *rootfs;
+  int rootfd;
+  int dirfd;
+  struct cgroup *cg;
+  int sync[2];
+  int console_sock;
+  pid_t pid;
+  int pidfd;
+  int console_master;
+  int ns_new;
+  int ns_joined;
+};
+
+static void
+now_rfc3339 (char *buf, size_t len)
+{
+  struct timespec ts;
+  struct tm tm;
+  char base[32];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (base, sizeof (base), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+static char *
+owner_name (void)
+{
+  struct passwd *pw = getpwuid (geteuid ());
+  return xstrdup (pw ? pw->pw_name : "");
+}
+
+/* Everything that can be refused before touching the host. */
+static int
+validate_config (struct create_ctx *x, ecirun_error_t *err)
+{
+  const struct oci_config *c = x->config;
+  const struct linux_config *lc = c->linux_cfg;
+  const struct namespace_config *ns;
+
+  if (c->process == NULL)
+    return make_error (err, 0, "config.json: process must be set to create a container");
+  if (lc == NULL)
+    return make_error (err, 0, "config.json: linux must be set");
+  ns = lc->namespaces;
+  if (!ns[NS_MOUNT].present)
+    return make_error (err, 0, "config.json: the rootfs needs a new mount namespace "
+                               "(linux.namespaces has no \"mount\")");
+  if (c->hostname && *c->hostname && !ns[NS_UTS].present)
+    return make_error (err, 0, "config.json: hostname needs a new uts namespace");
+  if (ns[NS_USER].present && ns[NS_USER].path == NULL
+      && (lc->n_uid_mappings == 0 || lc->n_gid_mappings == 0))
+    return make_error (err, 0, "config.json: a new user namespace needs linux.uidMappings and "
+                               "linux.gidMappings");
+  if (!ns[NS_USER].present && (lc->n_uid_mappings || lc->n_gid_mappings))
+    return make_error (err, 0, "config.json: linux.uidMappings needs a user namespace");
+  if (lc->time_offsets.len && !(ns[NS_TIME].present && ns[NS_TIME].path == NULL))
+    return make_error (err, 0, "config.json: linux.timeOffsets needs a new time namespace");
+  if (lc->seccomp && seccomp_validate (lc->seccomp, err) < 0)
+    return error_wrap (err, "config.json");
+  if (c->process->terminal && x->o->console_socket == NULL && !x->o->foreground)
+    return make_error (err, 0, "cannot allocate tty if ecirun will detach without setting "
+                               "console socket");
+  if (!c->process->terminal && x->o->console_socket)
+    return make_error (err, 0, "cannot use console socket if ecirun will not detach or "
+                               "allocate tty");
+  for (int t = 0; t < NS__MAX; t++)
+    {
+      if (!ns[t].present)
+        continue;
+      if (ns[t].path)
+        x->ns_joined |= ns_type_clone_flag (t);
+      else
+        x->ns_new |= ns_type_clone_flag (t);
+    }
+  return 0;
+}
+
+static int
+load_bundle (struct create_ctx *x, ecirun_error_t *err)
+{
+  char resolved[PATH_MAX];
+  cleanup_free char *buf = NULL;
+  cleanup_free char *config_path = NULL;
+  cleanup_free char *root_path = NULL;
+  size_t len;
+
+  if (realpath (x->o->bundle ? x->o->bundle : ".", resolved) == NULL)
+    return make_error (err, errno, "bundle `%s`", x->o->bundle ? x->o->bundle : ".");
+  x->bundle = xstrdup (resolved);
+  config_path = xasprintf ("%s/config.json", x->bundle);
+  if (read_file_at (AT_FDCWD, config_path, &buf, &len, 16 << 20, err) < 0)
+    return -1;
+  if (config_parse (buf, len, config_path, &x->config, err) < 0)
+    return -1;
+  root_path = x->config->root.path[0] == '/'
+                  ? xstrdup (x->config->root.path)
+                  : xasprintf ("%s/%s", x->bundle, x->config->root.path);
+  if (realpath (root_path, resolved) == NULL)
+    return make_error (err, errno, "rootfs (%s) does not exist", root_path);
+  x->rootfs = xstrdup (resolved);
+  {
+    struct stat sb;
+    if (stat (x->rootfs, &sb) < 0 || !S_ISDIR (sb.st_mode))
+      return make_error (err, ENOTDIR, "rootfs (%s)", x->rootfs);
+  }
+  if (validate_config (x, err) < 0)
+    return -1;
+  /* Keep a copy for delete (poststop hooks) once the bundle may be gone. */
+  return 0;
+}
+
+static int
+save_config_copy (struct create_ctx *x, ecirun_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  cleanup_free char *config_path = xasprintf ("%s/config.json", x->bundle);
+  size_t len;
+
+  if (read_file_at (AT_FDCWD, config_path, &buf, &len, 16 << 20, err) < 0)
+    return -1;
+  return write_file_at (x->dirfd, "config.json", buf, len, 0600, err);
+}
+
+static int
+write_id_map (pid_t pid, const char *file, const struct id_mapping *m, size_t n,
+              ecirun_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int) pid, file);
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+
+  for (size_t i = 0; i < n; i++)
+    fprintf (f, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  fclose (f);
+  /* One write: the kernel accepts a map only once, and only whole. */
+  if (write_file_at (AT_FDCWD, path, buf, len, 0, err) < 0)
+    return error_wrap (err, "write %s", file);
+  return 0;
+}
+
+static int
+write_time_offsets (pid_t pid, const struct kv_list *offsets, ecirun_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/timens_offsets", (int) pid);
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+
+  for (size_t i = 0; i < offsets->len; i++)
+    fprintf (f, "%s %s\n", offsets->items[i].key, offsets->items[i].value);
+  fclose (f);
+  return write_file_at (AT_FDCWD, path, buf, len, 0, err);
+}
+
+static int
+join_namespaces (const struct linux_config *lc, ecirun_error_t *err)
+{
+  /* The user namespace first: it owns the others and grants the rights to join them. */
+  static const int order[] = { NS_USER, NS_PID, NS_NETWORK, NS_IPC, NS_UTS, NS_CGROUP, NS_TIME,
+                               NS_MOUNT };
+
+  for (size_t i = 0; i < ARRAY_SIZE (order); i++)
+    {
+      const struct namespace_config *ns = &lc->namespaces[order[i]];
+      cleanup_close int fd = -1;
+
+      if (!ns->present || ns->path == NULL)
+        continue;
+      fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return make_error (err, errno, "open %s namespace `%s`", ns_type_name (order[i]),
+                           ns->path);
+      if (setns (fd, ns_type_clone_flag (order[i])) < 0)
+        return make_error (err, errno, "join %s namespace `%s`", ns_type_name (order[i]),
+                           ns->path);
+    }
+  return 0;
+}
+
+static void
+run_init (struct create_ctx *x, int fifo_fd)
+{
+  struct init_args a = {
+    .config = x->config,
+    .rootfs = x->rootfs,
+    .sync_fd = x->sync[1],
+    .fifo_fd = fifo_fd,
+    .preserve_fds = x->o->preserve_fds,
+    .no_pivot = x->o->no_pivot,
+    .want_console = x->config->process->terminal,
+    .ns_new = x->ns_new,
+    .ns_joined = x->ns_joined,
+  };
+  close (x->sync[0]);
+  init_run (&a);
+}
+
+/* Clone the init. Namespaces to join by path need an intermediate process that setns()
+   first and then clones the init as our sibling-child (CLONE_PARENT), so that the init is
+   always our direct child and never a child of anything that exits. */
+static int
+spawn_init (struct create_ctx *x, int fifo_fd, ecirun_error_t *err)
+{
+  struct clone_args args = { 0 };
+  int cgfd = cgroup_clone_fd (x->cg);
+
+  args.flags = x->ns_new & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
+  args.exit_signal = SIGCHLD;
+  if (cgfd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = cgfd;
+    }
+  if (x->ns_joined == 0)
+    {
+      x->pid = sys_clone3 (&args);
+      if (x->pid < 0)
+        return make_error (err, errno, "clone the container init");
+      if (x->pid == 0)
+        run_init (x, fifo_fd);
+    }
+  else
+    {
+      struct sync_msg m;
+      pid_t mid = fork ();
+      int status;
+
+      if (mid < 0)
+        return make_error (err, errno, "fork");
+      if (mid == 0)
+        {
+          ecirun_error_t e = NULL;
+          pid_t pid;
+          char buf[32];
+
+          if (join_namespaces (x->config->linux_cfg, &e) < 0)
+            {
+              sync_send (x->sync[1], SYNC_ERROR, e->msg, -1, NULL);
+              _exit (1);
+            }
+          args.flags |= CLONE_PARENT;
+          pid = sys_clone3 (&args);
+          if (pid == 0)
+            run_init (x, fifo_fd);
+          if (pid < 0)
+            {
+              make_error (&e, errno, "clone the container init");
+              sync_send (x->sync[1], SYNC_ERROR, e->msg, -1, NULL);
+              _exit (1);
+            }
+          snprintf (buf, sizeof (buf), "%d", (int) pid);
+          sync_send (x->sync[1], SYNC_INIT_PID, buf, -1, NULL);
+          _exit (0);
+        }
+      if (sync_expect (x->sync[0], SYNC_INIT_PID, &m, err) < 0)
+        {
+          waitpid (mid, &status, 0);
+          return -1;
+        }
+      waitpid (mid, &status, 0);
+      x->pid = atoi (m.payload);
+    }
+  x->pidfd = sys_pidfd_open (x->pid, 0);
+  if (x->pidfd < 0)
+    return make_error (err, errno, "pidfd_open(%d)", (int) x->pid);
+  return 0;
+}
+
+static char *
+state_json_now (struct create_ctx *x, enum container_status st)
+{
+  x->state.pid = x->pid;
+  return state_to_json (&x->state, st, false);
+}
+
+/* linux.seccomp.listenerPath: send the listener fd with the container process state, as runc
+   does (a JSON object with "fds": ["seccompFd"] and the metadata). */
+static int
+send_seccomp_listener (struct create_ctx *x, int fd, ecirun_error_t *err)
+{
+  const struct seccomp_config *s = x->config->linux_cfg->seccomp;
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int sock = -1;
+  cleanup_free char *st = state_json_now (x, STATUS_CREATING);
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  size_t len;
+  struct iovec iov;
+  union
+  {
+    char b[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr mh = { 0 };
+  struct cmsghdr *c;
+  int ret = 0;
+
+  if (s->listener_path == NULL)
+    {
+      yajl_gen_free (g);
+      return make_error (err, 0, "linux.seccomp uses SCMP_ACT_NOTIFY without a listenerPath");
+    }
+  if (strlen (s->listener_path) >= sizeof (addr.sun_path))
+    {
+      yajl_gen_free (g);
+      return make_error (err, 0, "linux.seccomp.listenerPath too long");
+    }
+  strcpy (addr.sun_path, s->listener_path);
+  yajl_gen_map_open (g);
+#define GEN_STR(str) yajl_gen_string (g, (const unsigned char *) (str), strlen (str))
+  GEN_STR ("ociVersion");
+  GEN_STR ("1.1.0");
+  GEN_STR ("fds");
+  yajl_gen_array_open (g);
+  GEN_STR ("seccompFd");
+  yajl_gen_array_close (g);
+  GEN_STR ("pid");
+  yajl_gen_integer (g, x->pid);
+  GEN_STR ("metadata");
+  GEN_STR (s->listener_metadata ? s->listener_metadata : "");
+  GEN_STR ("state");
+  yajl_gen_number (g, st, strlen (st));
+  yajl_gen_map_close (g);
+#undef GEN_STR
+  yajl_gen_get_buf (g, &buf, &len);
+
+  sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0 || connect (sock, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    {
+      ret = make_error (err, errno, "connect to seccomp listener `%s`", s->listener_path);
+      goto out;
+    }
+  iov.iov_base = (void *) buf;
+  iov.iov_len = len;
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  memset (&ctl, 0, sizeof (ctl));
+  mh.msg_control = ctl.b;
+  mh.msg_controllen = sizeof (ctl.b);
+  c = CMSG_FIRSTHDR (&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  if (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
+    ret = make_error (err, errno, "send the seccomp listener to `%s`", s->listener_path);
+out:
+  yajl_gen_free (g);
+  return ret;
+}
+
+static int
+run_runtime_hooks (struct create_ctx *x, char **ret_json, ecirun_error_t *err)
+{
+  char *json = state_json_now (x, STATUS_CREATED);
+
+  *ret_json = json;
+  if (hooks_run (&x->config->hooks[HOOK_PRESTART], HOOK_PRESTART, json, err) < 0
+      || hooks_run (&x->config->hooks[HOOK_CREATE_RUNTIME], HOOK_CREATE_RUNTIME, json, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Answer the init's requests until it is ready to wait on exec.fifo. */
+static int
+drive_setup (struct create_ctx *x, ecirun_error_t *err)
+{
+  const struct linux_config *lc = x->config->linux_cfg;
+  struct sync_msg m;
+
+  if ((x->ns_new & CLONE_NEWUSER)
+      && (write_id_map (x->pid, "uid_map", lc->uid_mappings, lc->n_uid_mappings, err) < 0
+          || write_id_map (x->pid, "gid_map", lc->gid_mappings, lc->n_gid_mappings, err) < 0))
+    return -1;
+  if (cgroup_clone_fd (x->cg) < 0 && cgroup_enter (x->cg, x->pid, err) < 0)
+    return -1;
+  if (sync_send (x->sync[0], SYNC_MAPPED, NULL, -1, err) < 0)
+    return -1;
+  for (;;)
+    {
+      if (sync_recv (x->sync[0], &m, err) < 0)
+        return -1;
+      switch (m.stage)
+        {
+        case SYNC_TIMENS:
+          if (write_time_offsets (x->pid, &lc->time_offsets, err) < 0
+              || sync_send (x->sync[0], SYNC_TIMENS_DONE, NULL, -1, err) < 0)
+            return -1;
+          break;
+        case SYNC_MOUNTS_DONE:
+          {
+            cleanup_free char *json = NULL;
+            if (run_runtime_hooks (x, &json, err) < 0
+                || sync_send (x->sync[0], SYNC_HOOKS_DONE, json, -1, err) < 0)
+              return -1;
+            break;
+          }
+        case SYNC_CONSOLE_FD:
+          {
+            int r = 0;
+            if (x->console_sock >= 0)
+              {
+                r = terminal_send_master (x->console_sock, m.fd, err);
+                close (m.fd);
+              }
+            else
+              x->console_master = m.fd;
+            if (r < 0 || sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
+              return -1;
+            break;
+          }
+        case SYNC_SECCOMP_FD:
+          {
+            int r = send_seccomp_listener (x, m.fd, err);
+            close (m.fd);
+            if (r < 0 || sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
+              return -1;
+            break;
+          }
+        case SYNC_WARNING:
+          log_warning ("%s", m.payload);
+          break;
+        case SYNC_READY:
+          return 0;
+        case SYNC_ERROR:
+          return make_error (err, 0, "%s", m.payload);
+        default:
+          return make_error (err, 0, "sync: unexpected stage %s", sync_stage_name (m.stage));
+        }
+    }
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, ecirun_error_t *err)
+{
+  char buf[32];
+  cleanup_free char *dir = xstrdup (path);
+  char *slash = strrchr (dir, '/');
+  cleanup_close int dfd = -1;
+  int n = snprintf (buf, sizeof (buf), "%d", (int) pid);
+
+  if (slash == NULL)
+    return write_file_atomic_at (AT_FDCWD, path, buf, n, 0644, err);
+  *slash = '\0';
+  dfd = open (*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return make_error (err, errno, "open directory of pid file `%s`", path);
+  return write_file_atomic_at (dfd, slash + 1, buf, n, 0644, err);
+}
+
+static void
+create_ctx_cleanup (struct create_ctx *x, bool failed)
+{
+  if (failed)
+    {
+      ecirun_error_t e = NULL;
+      if (x->pidfd >= 0)
+        sys_pidfd_send_signal (x->pidfd, SIGKILL);
+      if (x->pid > 0)
+        waitpid (x->pid, NULL, 0);
+      if (x->cg && cgroup_destroy (x->cg, &e) < 0)
+        {
+          log_warning ("%s", e->msg);
+          error_release (&e);
+        }
+      if (x->dirfd >= 0 && state_remove_dir (x->rootfd, x->o->id, &e) < 0)
+        {
+          log_warning ("%s", e->msg);
+          error_release (&e);
+        }
+      if (x->console_master >= 0)
+        close (x->console_master);
+      if (x->pidfd >= 0)
+        close (x->pidfd);
+    }
+  for (int i = 0; i < 2; i++)
+    if (x->sync[i] >= 0)
+      close (x->sync[i]);
+  if (x->console_sock >= 0)
+    close (x->console_sock);
+  if (x->dirfd >= 0)
+    close (x->dirfd);
+  if (x->rootfd >= 0)
+    close (x->rootfd);
+  cgroup_free (x->cg);
+  config_free (x->config);
+  free (x->bundle);
+  free (x->rootfs);
+  free (x->state.created);
+  free (x->state.owner);
+}
+
+int
+container_create (const struct create_opts *o, struct created_container *ret,
+                  ecirun_error_t *err)
+{
+  struct create_ctx x = { .o = o, .rootfd = -1, .dirfd = -1, .sync = { -1, -1 },
+                          .console_sock = -1, .pidfd = -1, .console_master = -1 };
+  cleanup_close int fifo_fd = -1;
+  char created[64];
+  int r = -1;
+
+  if (state_validate_id (o->id, err) < 0 || load_bundle (&x, err) < 0)
+    goto out;
+  if (o->console_socket)
+    {
+      x.console_sock = terminal_connect_socket (o->console_socket, err);
+      if (x.console_sock < 0)
+        goto out;
+    }
+  x.rootfd = state_open_root (o->root, true, err);
+  if (x.rootfd < 0)
+    goto out;
+  if (state_create_dir (x.rootfd, o->id, &x.dirfd, err) < 0)
+    goto out;
+
+  now_rfc3339 (created, sizeof (created));
+  x.state.id = (char *) o->id;
+  x.state.bundle = x.bundle;
+  x.state.rootfs = x.rootfs;
+  x.state.created = xstrdup (created);
+  x.state.owner = owner_name ();
+  x.state.annotations = x.config->annotations;
+  if (save_config_copy (&x, err) < 0)
+    goto out;
+  if (cgroup_create (x.config->linux_cfg->cgroups_path, o->id, x.config->linux_cfg->resources,
+                     &x.cg, err)
+      < 0)
+    goto out;
+  x.state.cgroup_path = (char *) cgroup_get_path (x.cg);
+  /* Recorded before the init exists, so that a create killed halfway can be deleted. */
+  if (state_write (x.dirfd, &x.state, err) < 0)
+    goto out;
+  if (mkfifoat (x.dirfd, "exec.fifo", 0622) < 0)
+    {
+      make_error (err, errno, "create exec.fifo");
+      goto out;
+    }
+  fifo_fd = openat (x.dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+  if (fifo_fd < 0)
+    {
+      make_error (err, errno, "open exec.fifo");
+      goto out;
+    }
+  if (chdir (x.bundle) < 0)
+    {
+      make_error (err, errno, "chdir to bundle `%s`", x.bundle);
+      goto out;
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x.sync) < 0)
+    {
+      make_error (err, errno, "socketpair");
+      goto out;
+    }
+  if (spawn_init (&x, fifo_fd, err) < 0)
+    goto out;
+  close (x.sync[1]);
+  x.sync[1] = -1;
+  if (drive_setup (&x, err) < 0)
+    goto out;
+
+  x.state.pid = x.pid;
+  x.state.start_time = proc_start_time (x.pid, NULL);
+  if (state_write (x.dirfd, &x.state, err) < 0)
+    goto out;
+  if (o->pid_file && write_pid_file (o->pid_file, x.pid, err) < 0)
+    goto out;
+  if (ret)
+    {
+      ret->pid = x.pid;
+      ret->pidfd = TAKE_FD (x.pidfd);
+      ret->console_master = TAKE_FD (x.console_master);
+    }
+  else if (x.pidfd >= 0)
+    close (TAKE_FD (x.pidfd));
+  r = 0;
+out:
+  x.state.annotations = (struct kv_list){ 0 };
+  create_ctx_cleanup (&x, r < 0);
+  return r;
+}

@@ -1,0 +1,149 @@
+#include <config.h>
+#include "devices.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "fs.h"
+#include "utils.h"
+
+static const struct device_config default_devices[] = {
+  { .path = "/dev/null", .type = 'c', .major = 1, .minor = 3 },
+  { .path = "/dev/zero", .type = 'c', .major = 1, .minor = 5 },
+  { .path = "/dev/full", .type = 'c', .major = 1, .minor = 7 },
+  { .path = "/dev/random", .type = 'c', .major = 1, .minor = 8 },
+  { .path = "/dev/urandom", .type = 'c', .major = 1, .minor = 9 },
+  { .path = "/dev/tty", .type = 'c', .major = 5, .minor = 0 },
+};
+
+static int
+device_bind (int rootfd, const struct device_config *d, ecirun_error_t *err)
+{
+  cleanup_close int target = -1;
+  char buf[32];
+
+  target = fs_create_in_root (rootfd, d->path, true, 0600, err);
+  if (target < 0)
+    return -1;
+  if (mount (d->path, fs_fd_path (target, buf), NULL, MS_BIND, NULL) < 0)
+    return make_error (err, errno, "bind device `%s` from the host", d->path);
+  return 0;
+}
+
+static int
+device_mknod (int rootfd, const struct device_config *d, ecirun_error_t *err)
+{
+  cleanup_free char *dir = xstrdup (d->path);
+  cleanup_close int dirfd = -1;
+  char *slash = strrchr (dir, '/');
+  const char *name;
+  mode_t type, perm;
+
+  if (slash == NULL || slash[1] == '\0')
+    return make_error (err, 0, "linux.devices: invalid path `%s`", d->path);
+  name = d->path + (slash - dir) + 1;
+  *slash = '\0';
+  dirfd = fs_create_in_root (rootfd, *dir ? dir : "/", false, 0755, err);
+  if (dirfd < 0)
+    return -1;
+  switch (d->type)
+    {
+    case 'c':
+    case 'u':
+      type = S_IFCHR;
+      break;
+    case 'b':
+      type = S_IFBLK;
+      break;
+    case 'p':
+      type = S_IFIFO;
+      break;
+    default:
+      return make_error (err, 0, "linux.devices: `%s` has an invalid type `%c`", d->path, d->type);
+    }
+  perm = d->file_mode.set ? (d->file_mode.v & 07777) : 0666;
+  if (unlinkat (dirfd, name, 0) < 0 && errno != ENOENT)
+    return make_error (err, errno, "remove existing `%s`", d->path);
+  if (mknodat (dirfd, name, type | perm, makedev (d->major, d->minor)) < 0)
+    return make_error (err, errno, "mknod `%s`", d->path);
+  if (fchownat (dirfd, name, d->uid.set ? d->uid.v : 0, d->gid.set ? d->gid.v : 0,
+                AT_SYMLINK_NOFOLLOW)
+      < 0)
+    return make_error (err, errno, "chown `%s`", d->path);
+  /* mknod applies the umask: set the mode explicitly. */
+  {
+    cleanup_close int fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    char buf[32];
+    if (fd < 0 || chmod (fs_fd_path (fd, buf), perm) < 0)
+      return make_error (err, errno, "chmod `%s`", d->path);
+  }
+  return 0;
+}
+
+static bool
+listed_in_config (const struct linux_config *lc, const char *path)
+{
+  for (size_t i = 0; lc && i < lc->n_devices; i++)
+    if (strcmp (lc->devices[i].path, path) == 0)
+      return true;
+  return false;
+}
+
+int
+devices_create (int rootfd, const struct linux_config *lc, bool bind, ecirun_error_t *err)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
+    {
+      const struct device_config *d = &default_devices[i];
+      if (listed_in_config (lc, d->path))
+        continue;
+      if ((bind ? device_bind (rootfd, d, err) : device_mknod (rootfd, d, err)) < 0)
+        return -1;
+    }
+  for (size_t i = 0; lc && i < lc->n_devices; i++)
+    {
+      const struct device_config *d = &lc->devices[i];
+      if (d->path == NULL || d->path[0] != '/' || strncmp (d->path, "/dev/", 5) != 0)
+        return make_error (err, 0, "linux.devices[%zu].path `%s` must be under /dev", i,
+                           d->path ? d->path : "");
+      if ((bind ? device_bind (rootfd, d, err) : device_mknod (rootfd, d, err)) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+devices_create_links (int rootfd, ecirun_error_t *err)
+{
+  static const struct
+  {
+    const char *target, *name;
+  } links[] = {
+    { "/proc/self/fd", "fd" },   { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+    { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
+  };
+  cleanup_close int dev = fs_create_in_root (rootfd, "/dev", false, 0755, err);
+  struct stat sb;
+
+  if (dev < 0)
+    return -1;
+  for (size_t i = 0; i < ARRAY_SIZE (links); i++)
+    {
+      bool is_ptmx = strcmp (links[i].name, "ptmx") == 0;
+      if (fstatat (dev, links[i].name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+        {
+          /* An existing /dev/ptmx node is replaced by the link to this devpts instance. */
+          if (!is_ptmx || S_ISDIR (sb.st_mode))
+            continue;
+          if (unlinkat (dev, links[i].name, 0) < 0)
+            return make_error (err, errno, "remove /dev/%s", links[i].name);
+        }
+      if (symlinkat (links[i].target, dev, links[i].name) < 0 && errno != EEXIST)
+        return make_error (err, errno, "symlink /dev/%s", links[i].name);
+    }
+  return 0;
+}

@@ -1,0 +1,7 @@
+/* `ecirun features`: what this build supports, as the OCI features document. */
+#ifndef ECIRUN_FEATURES_H
+#define ECIRUN_FEATURES_H
+
+char *features_json (void);
+
+#endif

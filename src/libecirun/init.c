@@ -1,0 +1,383 @@
+#include <config.h>
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "caps.h"
+#include "hooks.h"
+#include "netlink.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "sync.h"
+#include "syscalls.h"
+#include "terminal.h"
+#include "utils.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+__attribute__ ((noreturn)) static void
+init_fail (const struct init_args *a, ecirun_error_t *err)
+{
+  const char *msg = (err && *err) ? (*err)->msg : "container init failed";
+  if (a->sync_fd >= 0)
+    sync_send (a->sync_fd, SYNC_ERROR, msg, -1, NULL);
+  else
+    {
+      write_all (STDERR_FILENO, "ecirun: ", 8);
+      write_all (STDERR_FILENO, msg, strlen (msg));
+      write_all (STDERR_FILENO, "\n", 1);
+    }
+  _exit (a->sync_fd >= 0 ? 1 : 127);
+}
+
+static int
+write_proc_self (const char *name, const char *value, ecirun_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/self/%s", name);
+  return write_file_at (AT_FDCWD, path, value, strlen (value), 0, err);
+}
+
+static int
+apply_sysctl (const struct linux_config *lc, ecirun_error_t *err)
+{
+  for (size_t i = 0; lc && i < lc->sysctl.len; i++)
+    {
+      const struct kv *kv = &lc->sysctl.items[i];
+      cleanup_free char *path = NULL;
+
+      if (strstr (kv->key, "..") || strchr (kv->key, '/') == kv->key)
+        return make_error (err, 0, "linux.sysctl: invalid key `%s`", kv->key);
+      path = xasprintf ("/proc/sys/%s", kv->key);
+      for (char *p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (write_file_at (AT_FDCWD, path, kv->value, strlen (kv->value), 0, err) < 0)
+        return error_wrap (err, "linux.sysctl `%s`", kv->key);
+    }
+  return 0;
+}
+
+static int
+apply_rlimits (const struct process_config *p, ecirun_error_t *err)
+{
+  for (size_t i = 0; i < p->n_rlimits; i++)
+    {
+      struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+        return make_error (err, errno, "process.rlimits[%zu]: setrlimit(%s, %llu, %llu)", i,
+                           rlimit_name (p->rlimits[i].resource),
+                           (unsigned long long) rl.rlim_cur, (unsigned long long) rl.rlim_max);
+    }
+  return 0;
+}
+
+static int
+apply_personality (const struct linux_config *lc, ecirun_error_t *err)
+{
+  unsigned long persona;
+
+  if (lc == NULL || !lc->personality.present)
+    return 0;
+  if (lc->personality.domain == NULL || strcmp (lc->personality.domain, "LINUX") == 0)
+    persona = PER_LINUX;
+  else if (strcmp (lc->personality.domain, "LINUX32") == 0)
+    persona = PER_LINUX32;
+  else
+    return make_error (err, 0, "linux.personality.domain: unknown domain `%s`",
+                       lc->personality.domain);
+  if (personality (persona) < 0)
+    return make_error (err, errno, "personality");
+  return 0;
+}
+
+static const char *
+env_get (char *const *env, const char *name)
+{
+  size_t n = strlen (name);
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], name, n) == 0 && env[i][n] == '=')
+      return env[i] + n + 1;
+  return NULL;
+}
+
+static bool
+is_executable (const char *path)
+{
+  struct stat sb;
+  return stat (path, &sb) == 0 && S_ISREG (sb.st_mode) && (sb.st_mode & 0111);
+}
+
+/* Resolve args[0] with the container's PATH, as runc does before start so that a missing
+   binary fails `create` rather than the started container. */
+static int
+lookup_executable (const struct process_config *p, char **ret, ecirun_error_t *err)
+{
+  const char *arg0 = p->args[0];
+  const char *path = env_get (p->env, "PATH");
+  cleanup_free char *copy = NULL;
+  char *save = NULL;
+
+  if (strchr (arg0, '/'))
+    {
+      if (!is_executable (arg0))
+        return make_error (err, errno ? errno : EACCES, "exec: \"%s\"", arg0);
+      *ret = xstrdup (arg0);
+      return 0;
+    }
+  copy = xstrdup (path ? path : DEFAULT_PATH);
+  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *full = xasprintf ("%s/%s", *dir ? dir : ".", arg0);
+      if (is_executable (full))
+        {
+          *ret = TAKE_PTR (full);
+          return 0;
+        }
+    }
+  return make_error (err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
+}
+
+static int
+switch_user (const struct process_config *p, bool in_userns, ecirun_error_t *err)
+{
+  const struct user_config *u = &p->user;
+
+  if (setgroups (u->n_additional_gids, (const gid_t *) u->additional_gids) < 0
+      && !(errno == EPERM && u->n_additional_gids == 0 && in_userns))
+    return make_error (err, errno, "setgroups");
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return make_error (err, errno, "setresgid(%u)", u->gid);
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return make_error (err, errno, "prctl(PR_SET_KEEPCAPS)");
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return make_error (err, errno, "setresuid(%u)", u->uid);
+  if (u->umask.set)
+    umask (u->umask.v & 0777);
+  return 0;
+}
+
+static int
+install_seccomp (const struct init_args *a, ecirun_error_t *err)
+{
+  const struct linux_config *lc = a->config->linux_cfg;
+  int notify_fd = -1;
+  struct sync_msg m;
+
+  if (lc == NULL || lc->seccomp == NULL)
+    return 0;
+  if (seccomp_install (lc->seccomp, &notify_fd, err) < 0)
+    return -1;
+  if (notify_fd < 0)
+    return 0;
+  /* Hand the listener to the runtime, which passes it on to linux.seccomp.listenerPath. */
+  if (sync_send (a->sync_fd, SYNC_SECCOMP_FD, NULL, notify_fd, err) < 0)
+    return -1;
+  close (notify_fd);
+  return sync_expect (a->sync_fd, SYNC_FD_RECEIVED, &m, err);
+}
+
+static int
+setup_console (const struct init_args *a, ecirun_error_t *err)
+{
+  const struct process_config *p = a->config->process;
+  cleanup_free char *slave = NULL;
+  cleanup_close int master = -1;
+  struct sync_msg m;
+
+  if (terminal_open_pty (&master, &slave, err) < 0)
+    return -1;
+  if (p->console_height.set && p->console_width.set
+      && terminal_set_size (master, p->console_height.v, p->console_width.v, err) < 0)
+    return -1;
+  if (sync_send (a->sync_fd, SYNC_CONSOLE_FD, NULL, master, err) < 0
+      || sync_expect (a->sync_fd, SYNC_FD_RECEIVED, &m, err) < 0)
+    return -1;
+  if (terminal_make_controlling (slave, err) < 0)
+    return -1;
+  return rootfs_bind_console (slave, err);
+}
+
+static int
+enter_time_namespace (const struct init_args *a, ecirun_error_t *err)
+{
+  const struct linux_config *lc = a->config->linux_cfg;
+  cleanup_close int fd = -1;
+  struct sync_msg m;
+
+  if (unshare (CLONE_NEWTIME) < 0)
+    return make_error (err, errno, "unshare time namespace");
+  if (lc->time_offsets.len > 0
+      && (sync_send (a->sync_fd, SYNC_TIMENS, NULL, -1, err) < 0
+          || sync_expect (a->sync_fd, SYNC_TIMENS_DONE, &m, err) < 0))
+    return -1;
+  /* unshare(CLONE_NEWTIME) only affects children: join it ourselves. */
+  fd = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns (fd, CLONE_NEWTIME) < 0)
+    return make_error (err, errno, "enter the time namespace");
+  return 0;
+}
+
+/* Block until `ecirun start` opens exec.fifo for reading. */
+static int
+wait_for_start (const struct init_args *a, ecirun_error_t *err)
+{
+  char path[64];
+  cleanup_close int fd = -1;
+
+  snprintf (path, sizeof (path), "/proc/self/fd/%d", a->fifo_fd);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return make_error (err, errno, "open exec.fifo");
+  if (write_all (fd, "0", 1) < 0)
+    return make_error (err, errno, "write exec.fifo");
+  close (a->fifo_fd);
+  return 0;
+}
+
+static int
+keep_fds_for_exec (int preserve_fds, ecirun_error_t *err)
+{
+  for (int fd = 3; fd < 3 + preserve_fds; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+      if (flags >= 0 && fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+        return make_error (err, errno, "preserve fd %d", fd);
+    }
+  if (sys_close_range (3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return make_error (err, errno, "close_range");
+  return 0;
+}
+
+void
+init_run (const struct init_args *a)
+{
+  const struct oci_config *c = a->config;
+  const struct process_config *p = c->process;
+  const struct linux_config *lc = c->linux_cfg;
+  int all_ns = a->ns_new | a->ns_joined;
+  bool in_userns = all_ns & CLONE_NEWUSER;
+  ecirun_error_t err = NULL;
+  cleanup_free char *exe = NULL;
+  cleanup_free char *state_json = NULL;
+  cleanup_free char *warning = NULL;
+  struct sync_msg m;
+  bool late_seccomp;
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (sync_expect (a->sync_fd, SYNC_MAPPED, &m, &err) < 0)
+    init_fail (a, &err);
+  if (in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    {
+      make_error (&err, errno, "become root in the user namespace (is container uid 0 mapped?)");
+      init_fail (a, &err);
+    }
+  if ((a->ns_new & CLONE_NEWTIME) && enter_time_namespace (a, &err) < 0)
+    init_fail (a, &err);
+  /* After the parent placed us in the cgroup, so that it becomes the namespace's root. */
+  if ((a->ns_new & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    {
+      make_error (&err, errno, "unshare cgroup namespace");
+      init_fail (a, &err);
+    }
+  if (setsid () < 0)
+    {
+      make_error (&err, errno, "setsid");
+      init_fail (a, &err);
+    }
+  if (rootfs_prepare (c, a->rootfs, in_userns, &err) < 0)
+    init_fail (a, &err);
+
+  /* The runtime runs prestart and createRuntime hooks now, then sends the state JSON. */
+  if (sync_send (a->sync_fd, SYNC_MOUNTS_DONE, NULL, -1, &err) < 0
+      || sync_expect (a->sync_fd, SYNC_HOOKS_DONE, &m, &err) < 0)
+    init_fail (a, &err);
+  state_json = xstrdup (m.payload);
+  if (hooks_run (&c->hooks[HOOK_CREATE_CONTAINER], HOOK_CREATE_CONTAINER, state_json, &err) < 0)
+    init_fail (a, &err);
+
+  if (rootfs_pivot (c, a->rootfs, a->no_pivot, &err) < 0)
+    init_fail (a, &err);
+  if (c->hostname && *c->hostname && sethostname (c->hostname, strlen (c->hostname)) < 0)
+    {
+      make_error (&err, errno, "sethostname `%s`", c->hostname);
+      init_fail (a, &err);
+    }
+  if (c->domainname && *c->domainname && setdomainname (c->domainname, strlen (c->domainname)) < 0)
+    {
+      make_error (&err, errno, "setdomainname `%s`", c->domainname);
+      init_fail (a, &err);
+    }
+  if ((a->ns_new & CLONE_NEWNET) && netlink_loopback_up (&err) < 0)
+    init_fail (a, &err);
+  if (apply_sysctl (lc, &err) < 0 || rootfs_finalize (c, &err) < 0)
+    init_fail (a, &err);
+  if (a->want_console && setup_console (a, &err) < 0)
+    init_fail (a, &err);
+  if (p->oom_score_adj.set)
+    {
+      char v[32];
+      snprintf (v, sizeof (v), "%lld", (long long) p->oom_score_adj.v);
+      if (write_proc_self ("oom_score_adj", v, &err) < 0)
+        init_fail (a, &err);
+    }
+  if (apply_rlimits (p, &err) < 0 || apply_personality (lc, &err) < 0)
+    init_fail (a, &err);
+  if (chdir (p->cwd) < 0)
+    {
+      if (errno != ENOENT || mkdir_p (p->cwd, 0755, &err) < 0 || chdir (p->cwd) < 0)
+        {
+          make_error (&err, errno, "chdir to cwd `%s`", p->cwd);
+          init_fail (a, &err);
+        }
+    }
+  if (lookup_executable (p, &exe, &err) < 0)
+    init_fail (a, &err);
+
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before dropping
+     capabilities (as runc does). A listener must reach the runtime while it still listens. */
+  late_seccomp = p->no_new_privileges && !(lc && lc->seccomp && seccomp_uses_notify (lc->seccomp));
+  if (!late_seccomp && install_seccomp (a, &err) < 0)
+    init_fail (a, &err);
+  if (switch_user (p, in_userns, &err) < 0)
+    init_fail (a, &err);
+  if (caps_apply (&p->capabilities, &warning, &err) < 0)
+    init_fail (a, &err);
+  if (warning && sync_send (a->sync_fd, SYNC_WARNING, warning, -1, &err) < 0)
+    init_fail (a, &err);
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      make_error (&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+      init_fail (a, &err);
+    }
+  if (keep_fds_for_exec (a->preserve_fds, &err) < 0)
+    init_fail (a, &err);
+  if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
+    init_fail (a, &err);
+  close (a->sync_fd);
+  ((struct init_args *) a)->sync_fd = -1;
+
+  if (wait_for_start (a, &err) < 0)
+    init_fail (a, &err);
+  if (hooks_run (&c->hooks[HOOK_START_CONTAINER], HOOK_START_CONTAINER, state_json, &err) < 0)
+    init_fail (a, &err);
+  if (late_seccomp && lc && lc->seccomp)
+    {
+      int unused_fd = -1;
+      if (seccomp_install (lc->seccomp, &unused_fd, &err) < 0)
+        init_fail (a, &err);
+    }
+  execve (exe, p->args, p->env ? p->env : (char *[]){ NULL });
+  make_error (&err, errno, "exec `%s`", exe);
+  init_fail (a, &err);
+}

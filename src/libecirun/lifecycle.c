@@ -1,0 +1,478 @@
+/* The lifecycle after create: start, run, kill, delete, state, list. */
+#include <config.h>
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "hooks.h"
+#include "log.h"
+#include "syscalls.h"
+#include "terminal.h"
+#include "utils.h"
+
+struct opened
+{
+  int rootfd;
+  int dirfd;
+  struct container_state *state;
+  enum container_status status;
+};
+
+static void
+opened_release (struct opened *op)
+{
+  if (op->dirfd >= 0)
+    close (op->dirfd);
+  if (op->rootfd >= 0)
+    close (op->rootfd);
+  state_free (op->state);
+}
+
+/* Open and lock a container; state may be NULL when its create was cut short. */
+static int
+open_container (const char *root, const char *id, struct opened *op, bool allow_incomplete,
+                ecirun_error_t *err)
+{
+  ecirun_error_t e = NULL;
+
+  op->rootfd = op->dirfd = -1;
+  op->state = NULL;
+  if (state_validate_id (id, err) < 0)
+    return -1;
+  op->rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (op->rootfd < 0)
+    {
+      if (errno == ENOENT)
+        return make_error (err, 0, "container `%s` does not exist", id);
+      return make_error (err, errno, "open state directory `%s`", root);
+    }
+  if (state_open_dir (op->rootfd, id, &op->dirfd, err) < 0)
+    return -1;
+  if (state_read (op->dirfd, &op->state, &e) < 0)
+    {
+      if (allow_incomplete)
+        {
+          error_release (&e);
+          op->status = STATUS_STOPPED;
+          return 0;
+        }
+      make_error (err, 0, "container `%s`: %s", id, e->msg);
+      error_release (&e);
+      return -1;
+    }
+  op->status = state_status (op->dirfd, op->state);
+  return 0;
+}
+
+static struct oci_config *
+load_saved_config (int dirfd)
+{
+  cleanup_free char *buf = NULL;
+  struct oci_config *c = NULL;
+  ecirun_error_t e = NULL;
+  size_t len;
+
+  if (read_file_at (dirfd, "config.json", &buf, &len, 16 << 20, &e) < 0
+      || config_parse (buf, len, "config.json", &c, &e) < 0)
+    {
+      log_warning ("cannot read the saved config.json: %s", e->msg);
+      error_release (&e);
+      return NULL;
+    }
+  return c;
+}
+
+/* A pidfd for the container init, checked against the recorded start time (pid reuse). */
+static int
+open_init_pidfd (const struct container_state *s, ecirun_error_t *err)
+{
+  int fd = sys_pidfd_open (s->pid, 0);
+
+  if (fd < 0)
+    return make_error (err, errno, "container init %d", (int) s->pid);
+  if (proc_start_time (s->pid, NULL) != s->start_time)
+    {
+      close (fd);
+      return make_error (err, ESRCH, "container init %d", (int) s->pid);
+    }
+  return fd;
+}
+
+int
+container_start (const char *root, const char *id, ecirun_error_t *err)
+{
+  struct opened op;
+  cleanup_close int fifo = -1;
+  cleanup_close int pidfd = -1;
+  struct oci_config *c;
+  char byte;
+  int r = -1;
+
+  if (open_container (root, id, &op, false, err) < 0)
+    goto out;
+  if (op.status != STATUS_CREATED)
+    {
+      make_error (err, 0, "cannot start a container that is %s", status_name (op.status));
+      goto out;
+    }
+  pidfd = open_init_pidfd (op.state, err);
+  if (pidfd < 0)
+    goto out;
+  fifo = openat (op.dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    {
+      make_error (err, errno, "open exec.fifo");
+      goto out;
+    }
+  for (;;)
+    {
+      struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          make_error (err, errno, "wait for the container init");
+          goto out;
+        }
+      if (p[0].revents & POLLIN)
+        break;
+      if (p[1].revents & POLLIN)
+        {
+          make_error (err, 0, "the container init exited before it could be started");
+          goto out;
+        }
+    }
+  if (read (fifo, &byte, 1) != 1)
+    {
+      make_error (err, errno, "read exec.fifo");
+      goto out;
+    }
+  unlinkat (op.dirfd, "exec.fifo", 0);
+  c = op.state ? load_saved_config (op.dirfd) : NULL;
+  if (c && c->hooks[HOOK_POSTSTART].len)
+    {
+      cleanup_free char *json = state_to_json (op.state, STATUS_RUNNING, false);
+      ecirun_error_t e = NULL;
+      if (hooks_run (&c->hooks[HOOK_POSTSTART], HOOK_POSTSTART, json, &e) < 0)
+        {
+          log_warning ("%s", e->msg);
+          error_release (&e);
+        }
+    }
+  config_free (c);
+  r = 0;
+out:
+  opened_release (&op);
+  return r;
+}
+
+static int
+signal_all (const struct container_state *s, int sig, ecirun_error_t *err)
+{
+  struct cgroup *cg = NULL;
+  pid_t *pids = NULL;
+  size_t n = 0;
+  int r = -1;
+
+  if (cgroup_open (s->cgroup_path, &cg, err) < 0 || cgroup_pids (cg, &pids, &n, err) < 0)
+    goto out;
+  for (size_t i = 0; i < n; i++)
+    if (kill (pids[i], sig) < 0 && errno != ESRCH)
+      {
+        make_error (err, errno, "kill %d", (int) pids[i]);
+        goto out;
+      }
+  r = 0;
+out:
+  free (pids);
+  cgroup_free (cg);
+  return r;
+}
+
+int
+container_kill (const char *root, const char *id, int sig, bool all, ecirun_error_t *err)
+{
+  struct opened op;
+  int r = -1;
+
+  if (open_container (root, id, &op, false, err) < 0)
+    goto out;
+  if (op.status == STATUS_STOPPED && !all)
+    {
+      make_error (err, 0, "container not running");
+      goto out;
+    }
+  if (all)
+    r = signal_all (op.state, sig, err);
+  else
+    {
+      cleanup_close int pidfd = open_init_pidfd (op.state, err);
+      if (pidfd < 0)
+        goto out;
+      if (sys_pidfd_send_signal (pidfd, sig) < 0)
+        {
+          make_error (err, errno, "send signal %d to the container init", sig);
+          goto out;
+        }
+      r = 0;
+    }
+out:
+  opened_release (&op);
+  return r;
+}
+
+/* SIGKILL the init and wait until it is gone (it is usually not our child). */
+static void
+kill_init_and_wait (const struct container_state *s)
+{
+  ecirun_error_t e = NULL;
+  int pidfd = open_init_pidfd (s, &e);
+  struct pollfd p;
+
+  error_release (&e);
+  if (pidfd < 0)
+    return;
+  sys_pidfd_send_signal (pidfd, SIGKILL);
+  p.fd = pidfd;
+  p.events = POLLIN;
+  while (poll (&p, 1, 10000) < 0 && errno == EINTR)
+    ;
+  close (pidfd);
+}
+
+int
+container_delete (const char *root, const char *id, bool force, ecirun_error_t *err)
+{
+  struct opened op;
+  struct oci_config *c = NULL;
+  int r = -1;
+
+  if (open_container (root, id, &op, true, err) < 0)
+    goto out;
+  if (op.state == NULL)
+    {
+      /* An incomplete create: nothing ran; drop what it left. */
+      r = state_remove_dir (op.rootfd, id, err);
+      goto out;
+    }
+  if ((op.status == STATUS_RUNNING || op.status == STATUS_PAUSED) && !force)
+    {
+      make_error (err, 0, "cannot delete container %s that is not stopped: %s", id,
+                  status_name (op.status));
+      goto out;
+    }
+  if (op.status != STATUS_STOPPED)
+    kill_init_and_wait (op.state);
+  if (op.state->cgroup_path && *op.state->cgroup_path)
+    {
+      struct cgroup *cg = NULL;
+      ecirun_error_t e = NULL;
+
+      if (cgroup_open (op.state->cgroup_path, &cg, &e) == 0)
+        {
+          if (op.status == STATUS_PAUSED)
+            cgroup_freeze (cg, false, &e);
+          error_release (&e);
+          if (cgroup_destroy (cg, &e) < 0)
+            {
+              log_warning ("%s", e->msg);
+              error_release (&e);
+            }
+        }
+      error_release (&e);
+      cgroup_free (cg);
+    }
+  c = load_saved_config (op.dirfd);
+  if (c && c->hooks[HOOK_POSTSTOP].len)
+    {
+      cleanup_free char *json = state_to_json (op.state, STATUS_STOPPED, false);
+      ecirun_error_t e = NULL;
+      if (hooks_run (&c->hooks[HOOK_POSTSTOP], HOOK_POSTSTOP, json, &e) < 0)
+        {
+          log_warning ("%s", e->msg);
+          error_release (&e);
+        }
+    }
+  r = state_remove_dir (op.rootfd, id, err);
+out:
+  config_free (c);
+  opened_release (&op);
+  return r;
+}
+
+int
+container_state_json (const char *root, const char *id, char **ret, ecirun_error_t *err)
+{
+  struct opened op;
+  int r = -1;
+
+  if (open_container (root, id, &op, false, err) < 0)
+    goto out;
+  *ret = state_to_json (op.state, op.status, true);
+  r = 0;
+out:
+  opened_release (&op);
+  return r;
+}
+
+int
+container_list (const char *root, struct container_list_entry **ret, size_t *ret_n,
+                ecirun_error_t *err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct container_list_entry *l = NULL;
+  size_t n = 0;
+  struct dirent *de;
+
+  *ret = NULL;
+  *ret_n = 0;
+  d = opendir (root);
+  if (d == NULL)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return make_error (err, errno, "open state directory `%s`", root);
+    }
+  while ((de = readdir (d)))
+    {
+      cleanup_close int fd = -1;
+      struct container_state *s = NULL;
+      ecirun_error_t e = NULL;
+
+      if (de->d_name[0] == '.')
+        continue;
+      fd = openat (dirfd (d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      if (state_read (fd, &s, &e) < 0)
+        {
+          error_release (&e);
+          continue;
+        }
+      l = xrealloc (l, (n + 1) * sizeof (*l));
+      l[n].state = s;
+      l[n].status = state_status (fd, s);
+      n++;
+    }
+  *ret = l;
+  *ret_n = n;
+  return 0;
+}
+
+void
+container_list_free (struct container_list_entry *l, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    state_free (l[i].state);
+  free (l);
+}
+
+static int
+exit_status_of (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 255;
+}
+
+/* Forward the signals a user sends to `ecirun run` to the container init until it exits. */
+static int
+wait_forwarding_signals (const struct created_container *cc, const sigset_t *fwd,
+                         ecirun_error_t *err)
+{
+  cleanup_close int sfd = signalfd (-1, fwd, SFD_CLOEXEC);
+  int status;
+
+  if (sfd < 0)
+    return make_error (err, errno, "signalfd");
+  for (;;)
+    {
+      struct pollfd p[2] = { { .fd = cc->pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return make_error (err, errno, "poll");
+        }
+      if (p[1].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sfd, &si, sizeof (si)) == sizeof (si) && si.ssi_signo != SIGCHLD)
+            sys_pidfd_send_signal (cc->pidfd, si.ssi_signo);
+        }
+      if (p[0].revents & POLLIN)
+        break;
+    }
+  while (waitpid (cc->pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return make_error (err, errno, "waitpid");
+  return exit_status_of (status);
+}
+
+int
+container_run (const struct create_opts *o, bool detach, bool keep, int *ret_status,
+               ecirun_error_t *err)
+{
+  static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD };
+  struct create_opts co = *o;
+  struct created_container cc = { .pid = -1, .pidfd = -1, .console_master = -1 };
+  sigset_t fwd, old;
+  int status = -1, r = -1;
+
+  co.foreground = !detach;
+  sigemptyset (&fwd);
+  for (size_t i = 0; i < ARRAY_SIZE (forwarded); i++)
+    sigaddset (&fwd, forwarded[i]);
+  if (!detach)
+    sigprocmask (SIG_BLOCK, &fwd, &old);
+  if (container_create (&co, &cc, err) < 0)
+    goto out;
+  if (container_start (o->root, o->id, err) < 0)
+    {
+      ecirun_error_t e = NULL;
+      container_delete (o->root, o->id, true, &e);
+      error_release (&e);
+      goto out;
+    }
+  if (detach)
+    {
+      *ret_status = 0;
+      r = 0;
+      goto out;
+    }
+  if (cc.console_master >= 0)
+    terminal_proxy (cc.console_master, cc.pidfd, err);
+  status = wait_forwarding_signals (&cc, &fwd, err);
+  if (status < 0)
+    goto out;
+  *ret_status = status;
+  r = 0;
+  if (!keep)
+    {
+      ecirun_error_t e = NULL;
+      if (container_delete (o->root, o->id, true, &e) < 0)
+        {
+          log_warning ("%s", e->msg);
+          error_release (&e);
+        }
+    }
+out:
+  if (cc.pidfd >= 0)
+    close (cc.pidfd);
+  if (cc.console_master >= 0)
+    close (cc.console_master);
+  if (!detach)
+    sigprocmask (SIG_SETMASK, &old, NULL);
+  return r;
+}

@@ -1,0 +1,430 @@
+#include <config.h>
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "devices.h"
+#include "fs.h"
+#include "mount_opts.h"
+#include "syscalls.h"
+#include "utils.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* mount(2) flags that mount_setattr expresses as MOUNT_ATTR_* bits. */
+static void
+flags_to_attr (unsigned long flags, unsigned long clear, struct mount_attr *a)
+{
+  static const struct
+  {
+    unsigned long ms;
+    uint64_t attr;
+  } map[] = {
+    { MS_RDONLY, MOUNT_ATTR_RDONLY },
+    { MS_NOSUID, MOUNT_ATTR_NOSUID },
+    { MS_NODEV, MOUNT_ATTR_NODEV },
+    { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+  };
+
+  for (size_t i = 0; i < ARRAY_SIZE (map); i++)
+    {
+      if (flags & map[i].ms)
+        a->attr_set |= map[i].attr;
+      else if (clear & map[i].ms)
+        a->attr_clr |= map[i].attr;
+    }
+  if (flags & MS_NOATIME)
+    a->attr_set |= MOUNT_ATTR_NOATIME, a->attr_clr |= MOUNT_ATTR__ATIME;
+  else if (flags & MS_STRICTATIME)
+    a->attr_set |= MOUNT_ATTR_STRICTATIME, a->attr_clr |= MOUNT_ATTR__ATIME;
+  else if (flags & MS_RELATIME)
+    a->attr_set |= MOUNT_ATTR_RELATIME, a->attr_clr |= MOUNT_ATTR__ATIME;
+  if (flags & MS_NODIRATIME)
+    a->attr_set |= MOUNT_ATTR_NODIRATIME;
+}
+
+static int
+set_propagation (int target_fd, unsigned long propagation, const char *dest, ecirun_error_t *err)
+{
+  char buf[32];
+
+  if (propagation == 0)
+    return 0;
+  if (mount (NULL, fs_fd_path (target_fd, buf), NULL, propagation, NULL) < 0)
+    return make_error (err, errno, "set propagation of `%s`", dest);
+  return 0;
+}
+
+/* Bind `source` (a host path, or relative to the bundle: the cwd) onto dest in rootfd. */
+static int
+mount_bind (int rootfd, const struct mount_config *m, const struct mount_opts *o,
+            ecirun_error_t *err)
+{
+  cleanup_close int tree = -1;
+  cleanup_close int target = -1;
+  cleanup_close int mounted = -1;
+  struct mount_attr attr = { 0 };
+  struct stat sb;
+
+  if (m->source == NULL)
+    return make_error (err, 0, "mount `%s`: a bind mount needs a source", m->destination);
+  if (stat (m->source, &sb) < 0)
+    return make_error (err, errno, "mount `%s`: bind source `%s`", m->destination, m->source);
+  target = fs_create_in_root (rootfd, m->destination, !S_ISDIR (sb.st_mode), 0644, err);
+  if (target < 0)
+    return -1;
+  tree = sys_open_tree (AT_FDCWD, m->source,
+                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->recursive ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return make_error (err, errno, "mount `%s`: clone `%s`", m->destination, m->source);
+  flags_to_attr (o->flags, o->clear_flags, &attr);
+  if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
+    return make_error (err, errno, "mount `%s`: set attributes", m->destination);
+  if (o->rec_attr_set || o->rec_attr_clr)
+    {
+      struct mount_attr rattr = { .attr_set = o->rec_attr_set, .attr_clr = o->rec_attr_clr };
+      if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
+        return make_error (err, errno, "mount `%s`: set recursive attributes", m->destination);
+    }
+  if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return make_error (err, errno, "mount `%s` on `%s`", m->source, m->destination);
+  if (o->propagation == 0)
+    return 0;
+  mounted = fs_open_in_root (rootfd, m->destination, O_PATH, 0, err);
+  if (mounted < 0)
+    return -1;
+  return set_propagation (mounted, o->propagation, m->destination, err);
+}
+
+/* Fall back to a recursive bind of the host's `host_path` (sysfs and mqueue cannot be mounted
+   afresh in a user namespace that does not own the network/ipc namespace). */
+static int
+mount_bind_fallback (int rootfd, const struct mount_config *m, const struct mount_opts *o,
+                     const char *host_path, ecirun_error_t *err)
+{
+  struct mount_config bm = *m;
+  struct mount_opts bo = *o;
+
+  bm.source = (char *) host_path;
+  bo.bind = bo.recursive = true;
+  return mount_bind (rootfd, &bm, &bo, err);
+}
+
+/* cgroup v1: a tmpfs with one cgroup mount per hierarchy; cgroup v2: one cgroup2 mount. In a
+   cgroup namespace each shows the container's own cgroup as its root. */
+static int
+mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts *o,
+              ecirun_error_t *err)
+{
+  cleanup_close int target = -1;
+  cleanup_file FILE *mi = NULL;
+  cleanup_free char *line = NULL;
+  unsigned long flags = o->flags & ~(MS_RDONLY);
+  size_t n = 0;
+  char buf[32];
+
+  target = fs_create_in_root (rootfd, m->destination, false, 0755, err);
+  if (target < 0)
+    return -1;
+  if (cgroup_detect_mode () == CGROUP_MODE_V2)
+    {
+      if (mount ("cgroup2", fs_fd_path (target, buf), "cgroup2", o->flags, NULL) < 0)
+        return make_error (err, errno, "mount cgroup2 on `%s`", m->destination);
+      return 0;
+    }
+  if (mount ("tmpfs", fs_fd_path (target, buf), "tmpfs", flags, "mode=755") < 0)
+    return make_error (err, errno, "mount tmpfs on `%s`", m->destination);
+  mi = fopen ("/proc/self/mountinfo", "re");
+  if (mi == NULL)
+    return make_error (err, errno, "open /proc/self/mountinfo");
+  while (getline (&line, &n, mi) > 0)
+    {
+      char mnt[PATH_MAX], fstype[64], super[1024];
+      cleanup_close int sub = -1;
+      cleanup_free char *dest = NULL;
+      const char *sep = strstr (line, " - ");
+      const char *name;
+
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
+          || sscanf (sep + 3, "%63s %*s %1023s", fstype, super) != 2)
+        continue;
+      if (strncmp (mnt, "/sys/fs/cgroup/", 15) != 0)
+        continue;
+      name = mnt + 15;
+      if (strchr (name, '/'))
+        continue;
+      dest = xasprintf ("%s/%s", m->destination, name);
+      sub = fs_create_in_root (rootfd, dest, false, 0755, err);
+      if (sub < 0)
+        return -1;
+      if (strcmp (fstype, "cgroup2") == 0)
+        {
+          if (mount ("cgroup2", fs_fd_path (sub, buf), "cgroup2", o->flags, NULL) < 0)
+            return make_error (err, errno, "mount cgroup2 on `%s`", dest);
+        }
+      else if (strcmp (fstype, "cgroup") == 0)
+        {
+          /* Keep only the controller names (and name=) from the super options. */
+          cleanup_free char *opts = xmalloc0 (strlen (super) + 1);
+          char *save = NULL;
+          for (char *tok = strtok_r (super, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+            {
+              if (strcmp (tok, "rw") == 0 || strcmp (tok, "ro") == 0)
+                continue;
+              if (*opts)
+                strcat (opts, ",");
+              strcat (opts, tok);
+            }
+          if (mount ("cgroup", fs_fd_path (sub, buf), "cgroup", o->flags, opts) < 0)
+            return make_error (err, errno, "mount cgroup (%s) on `%s`", opts, dest);
+        }
+    }
+  if (o->flags & MS_RDONLY)
+    {
+      cleanup_close int again = fs_open_in_root (rootfd, m->destination, O_PATH, 0, err);
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (again < 0)
+        return -1;
+      if (sys_mount_setattr (again, "", AT_EMPTY_PATH, &attr) < 0)
+        return make_error (err, errno, "make `%s` read-only", m->destination);
+    }
+  return 0;
+}
+
+static int
+mount_one (int rootfd, const struct mount_config *m, bool in_userns, ecirun_error_t *err)
+{
+  struct mount_opts o = { 0 };
+  cleanup_close int target = -1;
+  const char *type = m->type ? m->type : "none";
+  char buf[32];
+  int ret = -1;
+
+  if (mount_opts_parse (m->options, m->n_options, &o, err) < 0)
+    return error_wrap (err, "mount `%s`", m->destination);
+  if (o.bind || strcmp (type, "bind") == 0)
+    {
+      o.bind = true;
+      ret = mount_bind (rootfd, m, &o, err);
+      goto out;
+    }
+  if (strcmp (type, "cgroup") == 0)
+    {
+      ret = mount_cgroup (rootfd, m, &o, err);
+      goto out;
+    }
+  target = fs_create_in_root (rootfd, m->destination, false, 0755, err);
+  if (target < 0)
+    goto out;
+  if (mount (m->source ? m->source : type, fs_fd_path (target, buf), type,
+             o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), o.data)
+      < 0)
+    {
+      int saved = errno;
+      if (in_userns && (saved == EPERM || saved == EACCES) && strcmp (type, "sysfs") == 0)
+        ret = mount_bind_fallback (rootfd, m, &o, "/sys", err);
+      else if (in_userns && (saved == EPERM || saved == EACCES) && strcmp (type, "mqueue") == 0)
+        ret = mount_bind_fallback (rootfd, m, &o, "/dev/mqueue", err);
+      else
+        make_error (err, saved, "mount %s on `%s` (options `%s`)", type, m->destination,
+                    o.data ? o.data : "");
+      goto out;
+    }
+  if (o.propagation)
+    {
+      cleanup_close int mounted = fs_open_in_root (rootfd, m->destination, O_PATH, 0, err);
+      if (mounted < 0 || set_propagation (mounted, o.propagation, m->destination, err) < 0)
+        goto out;
+    }
+  ret = 0;
+out:
+  mount_opts_release (&o);
+  return ret;
+}
+
+/* pivot_root refuses a new root whose parent mount is shared: make the mount that holds the
+   rootfs private (only needed when the caller asked for shared propagation). */
+static int
+make_parent_mount_private (const char *rootfs, ecirun_error_t *err)
+{
+  cleanup_free char *parent = xstrdup (rootfs);
+  char *slash;
+
+  for (;;)
+    {
+      slash = strrchr (parent, '/');
+      if (slash == NULL)
+        return 0;
+      if (slash == parent)
+        slash[1] = '\0';
+      else
+        *slash = '\0';
+      if (mount (NULL, parent, NULL, MS_PRIVATE, NULL) == 0)
+        return 0;
+      if (errno != EINVAL)
+        return make_error (err, errno, "make `%s` private", parent);
+      if (strcmp (parent, "/") == 0)
+        return 0;
+    }
+}
+
+int
+rootfs_prepare (const struct oci_config *c, const char *rootfs, bool in_userns,
+                ecirun_error_t *err)
+{
+  cleanup_close int rootfd = -1;
+  const struct linux_config *lc = c->linux_cfg;
+  long prop = MS_SLAVE | MS_REC;
+
+  if (lc && lc->rootfs_propagation && *lc->rootfs_propagation)
+    {
+      prop = mount_propagation_from_name (lc->rootfs_propagation);
+      if (prop < 0)
+        return make_error (err, 0, "linux.rootfsPropagation: unknown value `%s`",
+                           lc->rootfs_propagation);
+    }
+  if (mount (NULL, "/", NULL, prop, NULL) < 0)
+    return make_error (err, errno, "set propagation of /");
+  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return make_error (err, errno, "bind mount rootfs `%s`", rootfs);
+  if ((prop & MS_SHARED) && make_parent_mount_private (rootfs, err) < 0)
+    return -1;
+  rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return make_error (err, errno, "open rootfs `%s`", rootfs);
+
+  for (size_t i = 0; i < c->n_mounts; i++)
+    if (mount_one (rootfd, &c->mounts[i], in_userns, err) < 0)
+      return -1;
+
+  if (devices_create (rootfd, lc, in_userns, err) < 0)
+    return -1;
+  return devices_create_links (rootfd, err);
+}
+
+int
+rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot, ecirun_error_t *err)
+{
+  const struct linux_config *lc = c->linux_cfg;
+
+  if (chdir (rootfs) < 0)
+    return make_error (err, errno, "chdir to rootfs `%s`", rootfs);
+  if (no_pivot)
+    {
+      if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+        return make_error (err, errno, "move rootfs to /");
+      if (chroot (".") < 0)
+        return make_error (err, errno, "chroot");
+    }
+  else
+    {
+      if (sys_pivot_root (".", ".") < 0)
+        return make_error (err, errno, "pivot_root into `%s`", rootfs);
+      /* The old root now sits on top of "/": keep its unmount from reaching the host. */
+      if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        return make_error (err, errno, "make the old root a slave");
+      if (umount2 (".", MNT_DETACH) < 0)
+        return make_error (err, errno, "detach the old root");
+    }
+  if (chdir ("/") < 0)
+    return make_error (err, errno, "chdir /");
+  if (lc && lc->rootfs_propagation && *lc->rootfs_propagation)
+    {
+      long prop = mount_propagation_from_name (lc->rootfs_propagation);
+      if (prop > 0 && mount (NULL, "/", NULL, prop, NULL) < 0)
+        return make_error (err, errno, "set propagation of the new root");
+    }
+  return 0;
+}
+
+static int
+mask_path (int rootfd, const char *path, ecirun_error_t *err)
+{
+  cleanup_close int fd = -1;
+  struct stat sb;
+  char buf[32];
+
+  fd = fs_open_in_root (rootfd, path, O_PATH | O_NOFOLLOW, 0, NULL);
+  if (fd < 0)
+    return 0; /* nothing to mask */
+  if (fstat (fd, &sb) < 0)
+    return make_error (err, errno, "stat masked path `%s`", path);
+  if (S_ISDIR (sb.st_mode))
+    {
+      if (mount ("tmpfs", fs_fd_path (fd, buf), "tmpfs", MS_RDONLY, "size=0k,mode=0755") < 0)
+        return make_error (err, errno, "mask directory `%s`", path);
+    }
+  else if (mount ("/dev/null", fs_fd_path (fd, buf), NULL, MS_BIND, NULL) < 0)
+    return make_error (err, errno, "mask `%s`", path);
+  return 0;
+}
+
+static int
+readonly_path (int rootfd, const char *path, ecirun_error_t *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_close int tree = -1;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+  fd = fs_open_in_root (rootfd, path, O_PATH, 0, NULL);
+  if (fd < 0)
+    return 0;
+  tree = sys_open_tree (fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+  if (tree < 0)
+    return make_error (err, errno, "clone readonly path `%s`", path);
+  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+    return make_error (err, errno, "make `%s` read-only", path);
+  if (sys_move_mount (tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return make_error (err, errno, "mount read-only `%s`", path);
+  return 0;
+}
+
+int
+rootfs_finalize (const struct oci_config *c, ecirun_error_t *err)
+{
+  const struct linux_config *lc = c->linux_cfg;
+  cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  if (rootfd < 0)
+    return make_error (err, errno, "open /");
+  for (size_t i = 0; lc && i < lc->n_readonly_paths; i++)
+    if (readonly_path (rootfd, lc->readonly_paths[i], err) < 0)
+      return -1;
+  for (size_t i = 0; lc && i < lc->n_masked_paths; i++)
+    if (mask_path (rootfd, lc->masked_paths[i], err) < 0)
+      return -1;
+  if (c->root.readonly)
+    {
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (sys_mount_setattr (rootfd, "", AT_EMPTY_PATH, &attr) < 0)
+        return make_error (err, errno, "make the rootfs read-only");
+    }
+  return 0;
+}
+
+int
+rootfs_bind_console (const char *slave_path, ecirun_error_t *err)
+{
+  cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int target = -1;
+  char buf[32];
+
+  if (rootfd < 0)
+    return make_error (err, errno, "open /");
+  target = fs_create_in_root (rootfd, "/dev/console", true, 0600, err);
+  if (target < 0)
+    return -1;
+  if (mount (slave_path, fs_fd_path (target, buf), NULL, MS_BIND, NULL) < 0)
+    return make_error (err, errno, "bind `%s` to /dev/console", slave_path);
+  return 0;
+}

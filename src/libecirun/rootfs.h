@@ -1,0 +1,22 @@
+/* The container's file system: mounts from config.json, /dev, pivot_root, masked and
+   read-only paths. Runs in the container init, inside its mount namespace. */
+#ifndef ECIRUN_ROOTFS_H
+#define ECIRUN_ROOTFS_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "error.h"
+
+/* Before pivot_root: propagation, rootfs bind, every mount, devices, /dev links.
+   in_userns: mknod is impossible, devices are bind-mounted from the host. */
+int rootfs_prepare (const struct oci_config *c, const char *rootfs, bool in_userns,
+                    ecirun_error_t *err);
+/* pivot_root (or MS_MOVE + chroot with no_pivot) into rootfs and drop the old root. */
+int rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot,
+                  ecirun_error_t *err);
+/* After pivot_root: readonly paths, masked paths, root.readonly. */
+int rootfs_finalize (const struct oci_config *c, ecirun_error_t *err);
+/* Bind the pty slave over /dev/console (after pivot_root). */
+int rootfs_bind_console (const char *slave_path, ecirun_error_t *err);
+
+#endif
