@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# /dev: the default devices, pts, fd links, linux.devices.
+
+load helpers
+
+setup() {
+	setup_bundle
+}
+
+teardown() {
+	teardown_bundle
+}
+
+# hexdev MAJOR MINOR: how busybox `stat -c %t:%T` prints a device number.
+hexdev() {
+	printf '%x:%x' "$1" "$2"
+}
+
+@test "default devices exist as character devices with the right numbers" {
+	set_cmd 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$d; done; echo x > /dev/null && echo null-ok; head -c 4 /dev/zero | od -An -tx1; echo x > /dev/full; echo "full=$?"'
+	ecirun run ct1
+	assert_ok
+	local dev
+	# name major minor, from the OCI runtime spec's list of default devices.
+	while read -r dev maj min; do
+		assert_out_contains "/dev/$dev character special file $(hexdev "$maj" "$min") 666"
+	done <<-EOF
+		null 1 3
+		zero 1 5
+		full 1 7
+		random 1 8
+		urandom 1 9
+		tty 5 0
+	EOF
+	assert_out_contains "null-ok" " 00 00 00 00" "No space left on device" "full=1"
+}
+
+@test "no host devices beyond the defaults" {
+	set_cmd 'ls /dev'
+	ecirun run ct1
+	assert_ok
+	# Nothing from the host's devtmpfs: no disks, no kmsg, no mem.
+	local d
+	for d in vda sda kmsg mem port loop0 fuse; do
+		[[ " $(echo $output) " != *" $d "* ]] || fail "host device /dev/$d visible in the container"
+	done
+}
+
+@test "/dev/pts is a devpts instance and /dev/ptmx reaches it" {
+	set_cmd 'grep " /dev/pts " /proc/mounts; if [ -L /dev/ptmx ]; then echo "ptmx->$(readlink /dev/ptmx)"; else stat -c "ptmx %F %t:%T" /dev/ptmx; fi; stat -c "pts-ptmx %F %t:%T" /dev/pts/ptmx'
+	ecirun run ct1
+	assert_ok
+	assert_out_match 'devpts /dev/pts devpts [^ ]*newinstance|devpts /dev/pts devpts '
+	assert_out_match "ptmx->(/dev/)?pts/ptmx|ptmx character special file $(hexdev 5 2)"
+	assert_out_contains "pts-ptmx character special file $(hexdev 5 2)"
+	# The spec's devpts options.
+	assert_out_match 'devpts /dev/pts devpts [^ ]*mode=620'
+	assert_out_match 'devpts /dev/pts devpts [^ ]*ptmxmode=666'
+}
+
+@test "/dev/fd, stdin, stdout and stderr links" {
+	set_cmd 'for l in fd stdin stdout stderr; do echo "$l->$(readlink /dev/$l)"; done; echo via-stdout > /dev/stdout'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "fd->/proc/self/fd" "stdin->/proc/self/fd/0" "stdout->/proc/self/fd/1" "stderr->/proc/self/fd/2" "via-stdout"
+}
+
+@test "linux.devices adds a device with fileMode, uid and gid" {
+	# /dev/fuse is 10:229; 0640 octal is 416.
+	update_config '.linux.devices += [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 416, "uid": 1000, "gid": 1000}]
+		| .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]'
+	set_cmd 'stat -c "%n %F %t:%T %a %u:%g" /dev/fuse'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "/dev/fuse character special file $(hexdev 10 229) 640 1000:1000"
+}
+
+@test "linux.devices with a device in a subdirectory" {
+	update_config '.linux.devices += [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200, "fileMode": 438, "uid": 0, "gid": 0}]'
+	set_cmd 'stat -c "%n %F %t:%T %a" /dev/net/tun'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "/dev/net/tun character special file $(hexdev 10 200) 666"
+}
+
+@test "the device cgroup denies a device that is not allowed" {
+	requires cgroups_devices
+	# /dev/null exists; a node for /dev/mem created by the workload must not open.
+	update_config '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
+	set_cmd 'mknod /tmp/mem c 1 1 2>&1; head -c 1 /tmp/mem >/dev/null; echo "open=$?"'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "open=1"
+	assert_out_match "Operation not permitted|Permission denied"
+}
