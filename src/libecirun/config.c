@@ -27,6 +27,9 @@
 
 /* Larger than any sane config.json; a bound so a wrong path cannot make us read forever. */
 #define CONFIG_MAX_SIZE (64u << 20)
+/* yajl builds and frees its tree recursively: deeper input would overflow the stack. The spec
+   itself needs 6 levels. */
+#define CONFIG_MAX_DEPTH 256
 
 /* ---- name tables ---- */
 
@@ -162,19 +165,30 @@ cfg_error(struct cfg_ctx *c, const char *path, const char *fmt, ...)
   return make_error(c->err, 0, "%s: %s%s", c->origin, path, msg ? msg : "");
 }
 
+/* A path too long for the buffer ends in "..." rather than being cut silently. */
+static void
+path_mark_truncated(char *buf, int n)
+{
+  if (n >= CFG_PATH_MAX)
+    memcpy(buf + CFG_PATH_MAX - 4, "...", 4);
+}
+
 void
 cfg_path(char *buf, const char *parent, const char *key)
 {
+  int n;
+
   if (parent == NULL || parent[0] == '\0')
-    snprintf(buf, CFG_PATH_MAX, "%s", key);
+    n = snprintf(buf, CFG_PATH_MAX, "%s", key);
   else
-    snprintf(buf, CFG_PATH_MAX, "%s.%s", parent, key);
+    n = snprintf(buf, CFG_PATH_MAX, "%s.%s", parent, key);
+  path_mark_truncated(buf, n);
 }
 
 void
 cfg_path_idx(char *buf, const char *parent, size_t i)
 {
-  snprintf(buf, CFG_PATH_MAX, "%s[%zu]", parent, i);
+  path_mark_truncated(buf, snprintf(buf, CFG_PATH_MAX, "%s[%zu]", parent, i));
 }
 
 yajl_val
@@ -399,7 +413,7 @@ cfg_opt_u32(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent
 {
   char path[CFG_PATH_MAX];
   yajl_val v = cfg_get(obj, key);
-  uint32_t n;
+  uint32_t n = 0;
 
   if (v == NULL)
     return 0;
@@ -606,11 +620,48 @@ json_syntax_error(const char *buf, size_t len, const char *origin, const char *t
   return ret;
 }
 
+/* Offset of the bracket that opens level CONFIG_MAX_DEPTH + 1, or -1. Strings and the
+   comments yajl accepts are skipped, so brackets inside them do not count. */
+static ssize_t
+find_excess_nesting(const char *buf, size_t len)
+{
+  size_t depth = 0;
+
+  for (size_t i = 0; i < len; i++)
+    {
+      if (buf[i] == '"')
+        {
+          for (i++; i < len && buf[i] != '"'; i++)
+            if (buf[i] == '\\')
+              i++;
+        }
+      else if (buf[i] == '/' && i + 1 < len && buf[i + 1] == '*')
+        {
+          const char *end = memmem(buf + i + 2, len - i - 2, "*/", 2);
+          i = end ? (size_t)(end - buf) + 1 : len;
+        }
+      else if (buf[i] == '/' && i + 1 < len && buf[i + 1] == '/')
+        {
+          const char *end = memchr(buf + i, '\n', len - i);
+          i = end ? (size_t)(end - buf) : len;
+        }
+      else if (buf[i] == '{' || buf[i] == '[')
+        {
+          if (++depth > CONFIG_MAX_DEPTH)
+            return (ssize_t)i;
+        }
+      else if ((buf[i] == '}' || buf[i] == ']') && depth > 0)
+        depth--;
+    }
+  return -1;
+}
+
 int
 cfg_parse_tree(const char *json, size_t len, const char *origin, yajl_val *ret, ecirun_error_t *err)
 {
   cleanup_free char *buf = NULL;
   const char *nul;
+  ssize_t deep;
   char errbuf[1024];
   yajl_val tree;
 
@@ -622,6 +673,14 @@ cfg_parse_tree(const char *json, size_t len, const char *origin, yajl_val *ret, 
       offset_to_line_col(json, nul - json, &line, &col);
       return make_error(err, 0, "%s: invalid JSON at line %zu, column %zu: unexpected NUL byte",
                         origin, line, col);
+    }
+  deep = find_excess_nesting(json, len);
+  if (deep >= 0)
+    {
+      size_t line, col;
+      offset_to_line_col(json, deep, &line, &col);
+      return make_error(err, 0, "%s: JSON nested deeper than %d levels at line %zu, column %zu",
+                        origin, CONFIG_MAX_DEPTH, line, col);
     }
   buf = xmalloc0(len + 1);
   memcpy(buf, json, len);

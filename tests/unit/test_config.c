@@ -488,6 +488,30 @@ test_malformed(void)
     error_release(&err);
   }
   {
+    /* yajl frees its tree recursively: absurd nesting is refused before parsing. */
+    size_t n = 100000;
+    char *deep = xmalloc0(2 * n + 16);
+    ecirun_error_t err = NULL;
+    struct oci_config *c = NULL;
+    int r;
+    strcpy(deep, "{\"a\": ");
+    memset(deep + 6, '[', n);
+    memset(deep + 6 + n, ']', n);
+    strcpy(deep + 6 + 2 * n, "}");
+    r = config_parse(deep, strlen(deep), "config.json", &c, &err);
+    TAP_OK(r < 0 && err
+               && strstr(err->msg, "config.json: JSON nested deeper than 256 levels at line 1"),
+           "deep nesting refused");
+    error_release(&err);
+    free(deep);
+    deep = xstrdup(BASE "\"annotations\": {\"a\": \"[[[[\\\"[[[\"}, /* [[[{{{ */ \"x\": 1}");
+    r = config_parse(deep, strlen(deep), "config.json", &c, &err);
+    TAP_OK(r == 0 && c, "brackets in strings and comments are not nesting");
+    config_free(c);
+    c = NULL;
+    free(deep);
+  }
+  {
     /* The input need not be NUL-terminated. */
     const char *json = BASE "\"hostname\": \"h\"}GARBAGE";
     ecirun_error_t err = NULL;
@@ -497,6 +521,24 @@ test_malformed(void)
     config_free(c);
     error_release(&err);
   }
+}
+
+static void
+test_long_path(void)
+{
+  char json[1024], key[400];
+  ecirun_error_t err = NULL;
+  struct oci_config *c = NULL;
+  int r;
+
+  memset(key, 'k', sizeof(key) - 1);
+  key[sizeof(key) - 1] = '\0';
+  snprintf(json, sizeof(json), BASE "\"annotations\": {\"%s\": 1}}", key);
+  r = config_parse(json, strlen(json), "config.json", &c, &err);
+  TAP_OK(r < 0 && err && strstr(err->msg, "config.json: annotations.kkk")
+             && strstr(err->msg, "kkk... must be a string"),
+         "overlong JSON path is truncated with \"...\"");
+  error_release(&err);
 }
 
 static void
@@ -634,6 +676,7 @@ main(void)
   test_minimal();
   test_errors();
   test_malformed();
+  test_long_path();
   test_process_standalone();
   test_resources_standalone();
   test_load_file();
