@@ -227,6 +227,9 @@ live_v1(const char *id)
   struct device_cgroup_rule rules[2]
       = { { .allow = false, .type = 'a', .major = -1, .minor = -1 },
           { .allow = true, .type = 'c', .major = 1, .minor = 3, .access = "rwm" } };
+  struct hugepage_limit huge[1] = { { "2MB", 2 << 21 } };
+  struct kv unified_kv[1] = { { "cgroup.max.descendants", "3" } };
+  cleanup_free char *uctl = read_at("/sys/fs/cgroup/unified/cgroup.controllers");
   struct cgroup *cg = NULL, *cg2 = NULL;
   ecirun_error_t err = NULL;
   cleanup_free char *mem = xasprintf("/sys/fs/cgroup/memory/ecirun/%s", id);
@@ -256,6 +259,15 @@ live_v1(const char *id)
   res.pids.limit = (struct opt_i64){ true, 50 };
   res.devices = rules;
   res.n_devices = 2;
+  /* On this hybrid layout hugetlb and unified keys land on the cgroup2 side. */
+  if (uctl && strstr(uctl, "hugetlb") && !exists("/sys/fs/cgroup/hugetlb")
+      && exists("/sys/kernel/mm/hugepages/hugepages-2048kB"))
+    {
+      res.hugepage_limits = huge;
+      res.n_hugepage_limits = 1;
+    }
+  res.unified.items = unified_kv;
+  res.unified.len = 1;
 
   rc = cgroup_create(NULL, id, &res, &cg, &err);
   TAP_OK(rc == 0, "v1: cgroup_create with limits");
@@ -284,6 +296,11 @@ live_v1(const char *id)
   TAP_OK(file_is(pids, "pids.max", "50"), "v1: pids.max written");
   TAP_OK(file_is(devices, "devices.list", "c 1:3 rwm"), "v1: device rules replayed");
   TAP_OK(exists(unified), "v1: the hybrid cgroup2 directory exists too");
+  TAP_OK(file_is(unified, "cgroup.max.descendants", "3"),
+         "v1: unified keys go to the cgroup2 side");
+  if (res.n_hugepage_limits)
+    TAP_OK(file_is(unified, "hugetlb.2MB.max", "4194304"),
+           "v1: hugetlb falls back to the cgroup2 side");
 
   child = spawn_sleeper();
   rc = cgroup_enter(cg, child, &err);
