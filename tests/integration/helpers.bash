@@ -3,7 +3,8 @@
 #
 # Every test gets:
 #   ROOT    a fresh state directory passed as `--root` (never /run/runc or /run/ecirun)
-#   BUNDLE  a fresh bundle (config.json from `$ECIRUN spec`, rootfs copied from the cache)
+#   TESTDIR a fresh 0755 directory for host-side test data (bind-mount sources...)
+#   BUNDLE  $TESTDIR/bundle (config.json from `$ECIRUN spec`, rootfs copied from the cache)
 #   CGROUP  a cgroupsPath unique to the test, already written into config.json
 #
 # The runtime under test is $ECIRUN (default: the ecirun binary at the top of the
@@ -192,7 +193,12 @@ ensure_rootfs() {
 setup_bundle() {
 	ensure_rootfs
 	ROOT=$(mktemp -d "${TMPDIR:-/tmp}/ecirun-root.XXXXXX")
-	BUNDLE="$BATS_TEST_TMPDIR/bundle"
+	# Bundle and test data live in a world-traversable directory: a container
+	# root mapped to an unprivileged host id (user namespaces) must reach its
+	# rootfs, and bats' own temp dirs are 0700.
+	TESTDIR=$(mktemp -d "${TMPDIR:-/tmp}/ecirun-test.XXXXXX")
+	chmod 0755 "$TESTDIR"
+	BUNDLE="$TESTDIR/bundle"
 	mkdir -p "$BUNDLE"
 	cp -a "$ROOTFS_CACHE" "$BUNDLE/rootfs"
 	rm -f "$BUNDLE/rootfs/.ecirun-rootfs-complete"
@@ -242,14 +248,16 @@ teardown_bundle() {
 	# Processes left in this test's cgroup were created by this test.
 	cleanup_cgroup
 
-	# Mounts a test may have left under its temp dir.
-	local m
-	for m in $(awk -v d="$BATS_TEST_TMPDIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null || true
+	# Mounts a test may have left under its directories.
+	local m d
+	for d in "$TESTDIR" "$BATS_TEST_TMPDIR" "$ROOT"; do
+		for m in $(awk -v d="$d/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+			umount -l "$m" 2>/dev/null || true
+		done
 	done
 
-	rm -rf "$ROOT"
-	unset ROOT
+	rm -rf "$ROOT" "$TESTDIR"
+	unset ROOT TESTDIR
 }
 
 # ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ load helpers
 
 setup() {
 	setup_bundle
-	HOSTDIR="$BATS_TEST_TMPDIR/hostdir"
+	HOSTDIR="$TESTDIR/hostdir"
 	mkdir -p "$HOSTDIR"
 	echo "from-the-host" >"$HOSTDIR/hostfile"
 }
@@ -119,7 +119,7 @@ add_mount() {
 }
 
 @test "a mount destination that is a symlink out of the rootfs stays inside the rootfs" {
-	local outside="$BATS_TEST_TMPDIR/outside" outside2="$BATS_TEST_TMPDIR/outside2"
+	local outside="$TESTDIR/outside" outside2="$TESTDIR/outside2"
 	mkdir -p "$outside" "$outside2"
 	echo "host" >"$outside/outside-marker"
 	echo "host" >"$outside2/outside-marker"
