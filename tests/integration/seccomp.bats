@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# linux.seccomp: actions, errno values, argument conditions, bad filters.
+
+load helpers
+
+setup() {
+	setup_bundle
+}
+
+teardown() {
+	teardown_bundle
+}
+
+ARCHES='["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]'
+
+# set_seccomp DEFAULT_ACTION SYSCALLS_JSON [EXTRA_JQ]
+set_seccomp() {
+	update_config '.linux.seccomp = {"defaultAction": $d, "architectures": $a, "syscalls": $s}' \
+		--arg d "$1" --argjson a "$ARCHES" --argjson s "$2"
+}
+
+@test "a rule denying mkdir with EPERM, default allow" {
+	set_seccomp SCMP_ACT_ALLOW '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]'
+	set_cmd 'mkdir /tmp/x; echo "mkdir=$?"; touch /tmp/file && echo touch-ok'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "Operation not permitted" "mkdir=1" "touch-ok"
+	[ ! -e "$BUNDLE/rootfs/tmp/x" ] || fail "mkdir was not denied"
+}
+
+@test "errnoRet selects the errno" {
+	# 28 is ENOSPC.
+	set_seccomp SCMP_ACT_ALLOW '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]'
+	set_cmd 'mkdir /tmp/x; echo "mkdir=$?"'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "No space left on device" "mkdir=1"
+}
+
+@test "SCMP_ACT_ERRNO without errnoRet means EPERM" {
+	set_seccomp SCMP_ACT_ALLOW '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
+	set_cmd 'mkdir /tmp/x; echo "mkdir=$?"'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "Operation not permitted" "mkdir=1"
+}
+
+@test "defaultErrnoRet applies to the default action" {
+	# Deny by default with EACCES (13); allow what the runtime's last steps,
+	# busybox sh and its applets need - but not mkdir.
+	local allowed
+	allowed=$(jq -nc '[
+		"read", "write", "readv", "writev", "pread64", "pwrite64", "open", "openat", "openat2", "close",
+		"close_range", "stat", "fstat", "lstat", "newfstatat", "statx", "statfs", "fstatfs", "lseek",
+		"poll", "ppoll", "select", "pselect6", "mmap", "mprotect", "munmap", "mremap", "madvise", "brk",
+		"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend", "sigaltstack", "ioctl",
+		"access", "faccessat", "faccessat2", "pipe", "pipe2", "dup", "dup2", "dup3", "fcntl",
+		"nanosleep", "clock_nanosleep", "clock_gettime", "gettimeofday", "time", "getpid", "getppid",
+		"gettid", "getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid", "getresgid",
+		"getpgrp", "getpgid", "setpgid", "getsid", "setsid", "setgroups", "setuid", "setgid",
+		"setresuid", "setresgid", "capget", "capset", "prctl", "arch_prctl", "set_tid_address",
+		"set_robust_list", "get_robust_list", "rseq", "futex", "sched_yield", "sched_getaffinity",
+		"getrlimit", "prlimit64", "setrlimit", "getrusage", "sysinfo", "uname", "umask",
+		"clone", "clone3", "fork", "vfork", "execve", "execveat", "exit", "exit_group", "wait4",
+		"waitid", "kill", "tgkill", "tkill", "getdents", "getdents64", "getcwd", "chdir", "fchdir",
+		"readlink", "readlinkat", "getrandom", "epoll_create1", "epoll_ctl", "epoll_pwait",
+		"epoll_wait", "socket", "connect", "sendto", "recvfrom", "fsync", "fdatasync", "getxattr",
+		"lgetxattr", "fgetxattr", "utimensat", "fadvise64", "membarrier", "restart_syscall"
+	]')
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 13, "architectures": $a,
+		"syscalls": [{"names": $n, "action": "SCMP_ACT_ALLOW"}]}' --argjson a "$ARCHES" --argjson n "$allowed"
+	set_cmd 'mkdir /tmp/x; echo "mkdir=$?"; echo still-running'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "Permission denied" "mkdir=1" "still-running"
+}
+
+@test "argument conditions" {
+	# Deny chmod to mode 0777 (511) only.
+	set_seccomp SCMP_ACT_ALLOW '[
+		{"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		 "args": [{"index": 1, "value": 511, "op": "SCMP_CMP_EQ"}]},
+		{"names": ["fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		 "args": [{"index": 2, "value": 511, "op": "SCMP_CMP_EQ"}]}]'
+	set_cmd 'touch /tmp/f; chmod 755 /tmp/f; echo "chmod755=$?"; chmod 777 /tmp/f; echo "chmod777=$?"; stat -c %a /tmp/f'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "chmod755=0" "chmod777=1" "Operation not permitted"
+	assert_eq "$(tail -n1 <<<"$stdout")" 755 "mode after the denied chmod"
+}
+
+@test "argument conditions with a mask" {
+	# Deny chmod when the mode has the other-write bit (02): SCMP_CMP_MASKED_EQ.
+	set_seccomp SCMP_ACT_ALLOW '[
+		{"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		 "args": [{"index": 1, "value": 2, "valueTwo": 2, "op": "SCMP_CMP_MASKED_EQ"}]},
+		{"names": ["fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		 "args": [{"index": 2, "value": 2, "valueTwo": 2, "op": "SCMP_CMP_MASKED_EQ"}]}]'
+	set_cmd 'touch /tmp/f; chmod 755 /tmp/f; echo "m755=$?"; chmod 757 /tmp/f; echo "m757=$?"; chmod 700 /tmp/f; echo "m700=$?"'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "m755=0" "m757=1" "m700=0"
+}
+
+@test "SCMP_ACT_KILL kills the offending process" {
+	set_seccomp SCMP_ACT_ALLOW '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]'
+	# A subshell, so the shell that reports survives.
+	set_cmd '(mkdir /tmp/x); echo "sub=$?"'
+	ecirun run ct1
+	assert_ok
+	# 128 + SIGSYS (31)
+	assert_out_contains "sub=159"
+}
+
+@test "an unknown action fails create with a clear error" {
+	set_seccomp SCMP_ACT_ALLOW '[{"names": ["mkdir"], "action": "SCMP_ACT_BOGUS"}]'
+	ecirun create ct1
+	assert_fail
+	assert_out_contains "SCMP_ACT_BOGUS"
+	ecirun list -q
+	refute_out_contains ct1
+	[ -z "$(ls -A "$ROOT")" ] || fail "$ROOT not empty: $(ls -A "$ROOT")"
+}
+
+@test "an unknown default action fails create" {
+	set_seccomp SCMP_ACT_NOPE '[]'
+	ecirun create ct1
+	assert_fail
+	assert_out_contains "SCMP_ACT_NOPE"
+	[ -z "$(ls -A "$ROOT")" ] || fail "$ROOT not empty: $(ls -A "$ROOT")"
+}
+
+@test "an unknown comparison operator fails create" {
+	set_seccomp SCMP_ACT_ALLOW '[{"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 1, "op": "SCMP_CMP_WHAT"}]}]'
+	ecirun create ct1
+	assert_fail
+	assert_out_contains "SCMP_CMP_WHAT"
+}
+
+@test "the filter is in place for the workload (Seccomp: 2)" {
+	set_seccomp SCMP_ACT_ALLOW '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
+	set_cmd 'grep -E "^Seccomp:" /proc/self/status'
+	ecirun run ct1
+	assert_ok
+	assert_out_match 'Seccomp:[[:space:]]+2'
+}
