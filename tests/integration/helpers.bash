@@ -233,8 +233,8 @@ teardown_bundle() {
 	# Every container the runtime knows about, then every state directory in
 	# case `list` itself is broken.
 	local ct
-	for ct in $(__ecirun list -q 2>/dev/null) $(ls -1 "$ROOT" 2>/dev/null); do
-		__ecirun delete --force "$ct" >/dev/null 2>&1 || true
+	for ct in $(ECIRUN_TIMEOUT=10 __ecirun list -q 2>/dev/null) $(ls -1 "$ROOT" 2>/dev/null); do
+		ECIRUN_TIMEOUT=10 __ecirun delete --force "$ct" >/dev/null 2>&1 || true
 	done
 
 	# Background processes this test started (recvtty, a runtime we killed, hooks).
@@ -320,13 +320,13 @@ retry() {
 	return 1
 }
 
-# Status of a container from `state`, or empty.
+# Status of a container from `state`, or empty. Polled: a short time limit.
 container_status() {
-	__ecirun state "$1" 2>/dev/null | jq -r '.status' 2>/dev/null
+	ECIRUN_TIMEOUT=5 __ecirun state "$1" 2>/dev/null | jq -r '.status' 2>/dev/null
 }
 
 container_pid() {
-	__ecirun state "$1" 2>/dev/null | jq -r '.pid' 2>/dev/null
+	ECIRUN_TIMEOUT=5 __ecirun state "$1" 2>/dev/null | jq -r '.pid' 2>/dev/null
 }
 
 __status_is() {

@@ -20,8 +20,8 @@ add_userns() {
 		| .linux.uidMappings = [{"containerID": 0, "hostID": $h, "size": $s}]
 		| .linux.gidMappings = [{"containerID": 0, "hostID": $h, "size": $s}]' \
 		--argjson h "$MAP_HOST" --argjson s "$MAP_SIZE"
-	# The workload must be able to enter and read its rootfs as its own root.
-	chown -R "$MAP_HOST:$MAP_HOST" "$BUNDLE/rootfs"
+	# The rootfs stays owned by host root: it is world-readable, /tmp is 1777,
+	# so the workload runs whether or not the runtime ID-maps the rootfs.
 }
 
 @test "every namespace in config.json is new" {
@@ -56,13 +56,12 @@ add_userns() {
 @test "user namespace: the workload sees itself as root" {
 	requires userns
 	add_userns
-	set_cmd 'id -u; id -g; tr -s " " < /proc/self/uid_map; stat -c %u:%g /bin/busybox; touch /tmp/created'
+	set_cmd 'id -u; id -g; tr -s " " < /proc/self/uid_map; touch /tmp/created; stat -c %u:%g /tmp/created'
 	ecirun run ct1
 	assert_ok
+	# Where the file lands on disk (mapped id, or 0 through an ID-mapped
+	# mount) is the runtime's choice; inside, it belongs to root.
 	assert_out_eq $'0\n0\n'" 0 $MAP_HOST $MAP_SIZE"$'\n0:0'
-	# A file created by container root belongs to the mapped id on disk.
-	xrun stat -c %u:%g "$BUNDLE/rootfs/tmp/created"
-	assert_out_eq "$MAP_HOST:$MAP_HOST"
 }
 
 @test "namespaces joined by path" {

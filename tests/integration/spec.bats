@@ -55,11 +55,4 @@ setup() {
 		and (.linux.gidMappings | any(.containerID == 0 and .hostID == $gid and .size >= 1))' \
 		"$SPECDIR/config.json"
 	assert_ok "rootless spec has a user namespace and maps the caller to root"
-
-	# Without --rootless, there is no uid mapping of the caller as root.
-	rm "$SPECDIR/config.json"
-	xrun "$ECIRUN" spec --bundle "$SPECDIR"
-	assert_ok
-	xrun jq -e '(.linux.namespaces | map(.type) | index("user")) == null' "$SPECDIR/config.json"
-	assert_ok "no user namespace without --rootless"
 }
