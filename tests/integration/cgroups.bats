@@ -138,9 +138,10 @@ assert_cg() {
 }
 
 @test "the cgroup directory is removed when run exits" {
-	set_cmd 'true'
+	set_cmd 'echo "ran-$((20 + 1))"'
 	ecirun run ct1
 	assert_ok
+	assert_out_contains "ran-21"
 	local d
 	for d in $(cgroup_all_paths); do
 		[ ! -d "$d" ] || fail "cgroup $d left behind after run"

@@ -200,8 +200,8 @@ EOF
 	# Nothing usable is listed, or it is listed as not running.
 	ecirun list --format json
 	assert_ok
-	xrun jq -e '(. // []) | map(select(.id == "ct1" and .status == "running")) | length == 0' <<<"$stdout"
-	assert_ok "a half-created container must not be listed as running"
+	# A half-created container must not be listed as running.
+	assert_json "$stdout" '(. // []) | map(select(.id == "ct1" and .status == "running")) | length == 0'
 
 	ecirun delete --force ct1
 	assert_ok

@@ -157,6 +157,16 @@ assert_out_match() {
 	[[ "$output" =~ $1 ]] || fail "expected output to match regex: '$1'"
 }
 
+# assert_json INPUT JQ_FILTER [jq options...]: INPUT is JSON and FILTER holds.
+# (`jq -e` alone succeeds on empty input.)
+assert_json() {
+	local input=$1 filter=$2
+	shift 2
+	[ -n "${input//[[:space:]]/}" ] || fail "expected JSON, got nothing" || return 1
+	xrun jq -e "$@" "$filter" <<<"$input"
+	[ "$status" -eq 0 ] || fail "JSON check failed: $filter"
+}
+
 # assert_eq ACTUAL EXPECTED [WHAT]
 assert_eq() {
 	[ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
