@@ -100,10 +100,16 @@ __describe_last() {
 	printf '%s\n' "$output" | sed 's/^/  | /'
 }
 
-# Fail the test with a message and the last command's details.
+# Fail the test with a message and the last command's details. Also accepts
+# the message on stdin, as bats-assert's helpers pass it.
 fail() {
 	{
-		echo "FAIL: $*"
+		if [ $# -eq 0 ] && [ ! -t 0 ]; then
+			echo "FAIL:"
+			cat
+		else
+			echo "FAIL: $*"
+		fi
 		__describe_last
 	} >&2
 	return 1
@@ -201,6 +207,7 @@ ensure_rootfs() {
 
 # Make ROOT, BUNDLE, CGROUP and a config.json for this test, and cd into the bundle.
 setup_bundle() {
+	requires root
 	ensure_rootfs
 	ROOT=$(mktemp -d "${TMPDIR:-/tmp}/ecirun-root.XXXXXX")
 	# Bundle and test data live in a world-traversable directory: a container
@@ -290,7 +297,9 @@ cgroup_host_path() {
 # Every directory where this test's cgroup could live, on any hierarchy.
 cgroup_all_paths() {
 	local cg=${1:-$CGROUP}
-	awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo | sort -u |
+	# The fs type follows the " - " separator (optional fields vary in number).
+	awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' \
+		/proc/self/mountinfo | sort -u |
 		while read -r mnt; do echo "$mnt$cg"; done
 }
 
