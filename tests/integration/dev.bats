@@ -39,11 +39,11 @@ hexdev() {
 	set_cmd 'ls /dev'
 	ecirun run ct1
 	assert_ok
-	[[ " $(echo $output) " == *" null "* ]] || fail "no /dev/null in the listing"
+	[[ " $(tr '\n' ' ' <<<"$output") " == *" null "* ]] || fail "no /dev/null in the listing"
 	# Nothing from the host's devtmpfs: no disks, no kmsg, no mem.
 	local d
 	for d in vda sda kmsg mem port loop0 fuse; do
-		[[ " $(echo $output) " != *" $d "* ]] || fail "host device /dev/$d visible in the container"
+		[[ " $(tr '\n' ' ' <<<"$output") " != *" $d "* ]] || fail "host device /dev/$d visible in the container"
 	done
 }
 

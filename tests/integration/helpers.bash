@@ -258,7 +258,7 @@ teardown_bundle() {
 	if [ -f "$BATS_TEST_TMPDIR/pids" ]; then
 		local p
 		while read -r p; do
-			[ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+			if [ -n "$p" ]; then kill -9 "$p" 2>/dev/null || true; fi
 		done <"$BATS_TEST_TMPDIR/pids"
 	fi
 
@@ -296,7 +296,7 @@ cgroup_host_path() {
 
 # Every directory where this test's cgroup could live, on any hierarchy.
 cgroup_all_paths() {
-	local cg=${1:-$CGROUP}
+	local cg=$CGROUP
 	# The fs type follows the " - " separator (optional fields vary in number).
 	awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' \
 		/proc/self/mountinfo | sort -u |
