@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libseccomp_include.h>
+#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>

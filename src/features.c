@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "commands.h"
-#include "features.h"
+#include "oci_features.h"
 
 int
 cmd_features (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)

@@ -1,11 +1,6 @@
 #include <config.h>
 
-/* libcap declares its own cap_from_name (const char *, cap_value_t *), which clashes with the
-   one caps.h exports: hide libcap's declaration under another name (this file never calls it)
-   before caps.h is seen. */
-#define cap_from_name libcap_cap_from_name_unused
 #include <sys/capability.h>
-#undef cap_from_name
 #include "caps.h"
 
 #include <errno.h>
@@ -77,7 +72,7 @@ static const char *const cap_names[] = {
 };
 
 int
-cap_from_name(const char *name)
+caps_from_name(const char *name)
 {
   size_t i;
 
@@ -90,7 +85,7 @@ cap_from_name(const char *name)
 }
 
 const char *
-cap_name(int cap)
+caps_name(int cap)
 {
   if (cap < 0 || (size_t)cap >= ARRAY_SIZE(cap_names))
     return NULL;
@@ -98,7 +93,7 @@ cap_name(int cap)
 }
 
 int
-cap_last_known(void)
+caps_last_known(void)
 {
   return (int)ARRAY_SIZE(cap_names) - 1;
 }
@@ -117,7 +112,7 @@ kernel_last_cap(void)
   for (i = 0; i < 64; i++)
     if (prctl(PR_CAPBSET_READ, (unsigned long)i, 0, 0, 0) < 0)
       break;
-  return i > 0 ? i - 1 : cap_last_known();
+  return i > 0 ? i - 1 : caps_last_known();
 }
 
 static uint64_t
@@ -169,7 +164,7 @@ missing_warning(uint64_t missing, int last)
 
       if (!(missing & (UINT64_C(1) << i)))
         continue;
-      name = cap_name(i);
+      name = caps_name(i);
       if (name)
         next = xasprintf("%s%s%s", msg, sep, name);
       else
@@ -235,7 +230,7 @@ caps_apply(const struct capabilities_config *caps, char **ret_warning, ecirun_er
             continue;
           if (prctl(PR_CAPBSET_DROP, (unsigned long)i, 0, 0, 0) < 0)
             return make_error(err, errno, "drop %s from the bounding set",
-                              cap_name(i) ? cap_name(i) : "capability");
+                              caps_name(i) ? caps_name(i) : "capability");
         }
     }
 
@@ -260,7 +255,7 @@ caps_apply(const struct capabilities_config *caps, char **ret_warning, ecirun_er
         continue;
       if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)i, 0, 0) < 0)
         return make_error(err, errno, "raise the ambient capability %s",
-                          cap_name(i) ? cap_name(i) : "?");
+                          caps_name(i) ? caps_name(i) : "?");
     }
 
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)

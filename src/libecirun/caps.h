@@ -7,11 +7,11 @@
 #include "error.h"
 
 /* "CAP_SYS_ADMIN" -> 21 (case-insensitive, the "CAP_" prefix is required); -1 if unknown. */
-int cap_from_name (const char *name);
+int caps_from_name (const char *name);
 /* 21 -> "CAP_SYS_ADMIN"; NULL if unknown. */
-const char *cap_name (int cap);
+const char *caps_name (int cap);
 /* Highest capability number this table knows (CAP_LAST_CAP of the headers we were built with). */
-int cap_last_known (void);
+int caps_last_known (void);
 
 /* In the container init, after setresuid/setresgid with PR_SET_KEEPCAPS: apply the bounding,
    ambient, then effective/permitted/inheritable sets. Capabilities the runtime itself lacks

@@ -779,7 +779,7 @@ parse_capabilities(struct cfg_ctx *c, yajl_val proc, const char *parent,
           cfg_path_idx(epath, spath, i);
           if (!YAJL_IS_STRING(v))
             return cfg_error(c, epath, " must be a string");
-          cap = cap_from_name(v->u.string);
+          cap = caps_from_name(v->u.string);
           if (cap < 0 || cap > 63)
             return cfg_error(c, epath, ": unknown capability \"%s\"", v->u.string);
           *sets[s] |= UINT64_C(1) << cap;

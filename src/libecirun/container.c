@@ -19,6 +19,7 @@
 #include <yajl/yajl_gen.h>
 #include "cgroup.h"
 #include "config.h"
+#include "devices.h"
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
@@ -230,7 +231,12 @@ run_init (struct create_ctx *x, int fifo_fd)
     .ns_new = x->ns_new,
     .ns_joined = x->ns_joined,
   };
+  /* Our copies of the state directory fd would keep its lock held until exec. */
   close (x->sync[0]);
+  close (x->dirfd);
+  close (x->rootfd);
+  if (x->console_sock >= 0)
+    close (x->console_sock);
   init_run (&a);
 }
 
@@ -562,6 +568,7 @@ container_create (const struct create_opts *o, struct created_container *ret,
   x.state.annotations = x.config->annotations;
   if (save_config_copy (&x, err) < 0)
     goto out;
+  devices_add_cgroup_rules (x.config->linux_cfg);
   if (cgroup_create (x.config->linux_cfg->cgroups_path, o->id, x.config->linux_cfg->resources,
                      &x.cg, err)
       < 0)

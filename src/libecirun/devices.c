@@ -147,3 +147,38 @@ devices_create_links (int rootfd, ecirun_error_t *err)
     }
   return 0;
 }
+
+void
+devices_add_cgroup_rules (struct linux_config *lc)
+{
+  static const struct device_cgroup_rule defaults[] = {
+    { true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },  { true, 'c', 1, 3, "rwm" },
+    { true, 'c', 1, 5, "rwm" },  { true, 'c', 1, 7, "rwm" },  { true, 'c', 1, 8, "rwm" },
+    { true, 'c', 1, 9, "rwm" },  { true, 'c', 5, 0, "rwm" },  { true, 'c', 5, 1, "rwm" },
+    { true, 'c', 5, 2, "rwm" },  { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
+  };
+  struct resources_config *r;
+  size_t n;
+
+  if (lc->resources == NULL)
+    lc->resources = xmalloc0 (sizeof (*lc->resources));
+  r = lc->resources;
+  n = r->n_devices + ARRAY_SIZE (defaults) + lc->n_devices;
+  r->devices = xrealloc (r->devices, n * sizeof (*r->devices));
+  for (size_t i = 0; i < ARRAY_SIZE (defaults); i++)
+    {
+      r->devices[r->n_devices] = defaults[i];
+      r->devices[r->n_devices++].access = xstrdup (defaults[i].access);
+    }
+  for (size_t i = 0; i < lc->n_devices; i++)
+    {
+      const struct device_config *d = &lc->devices[i];
+      struct device_cgroup_rule *rule = &r->devices[r->n_devices++];
+
+      rule->allow = true;
+      rule->type = d->type == 'u' ? 'c' : d->type;
+      rule->major = d->major;
+      rule->minor = d->minor;
+      rule->access = xstrdup ("rwm");
+    }
+}

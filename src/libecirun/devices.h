@@ -12,4 +12,10 @@ int devices_create (int rootfd, const struct linux_config *lc, bool bind, ecirun
 /* /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr, /dev/ptmx, /dev/core links. */
 int devices_create_links (int rootfd, ecirun_error_t *err);
 
+
+
+/* Append to linux.resources.devices what every container needs (the default devices, ptys,
+   mknod of any node) and an allow rule for each linux.devices entry, after the config's own
+   rules, as runc does: a config that denies everything still gets a working /dev. */
+void devices_add_cgroup_rules (struct linux_config *lc);
 #endif

@@ -257,31 +257,33 @@ mkdir_p (const char *path, mode_t mode, ecirun_error_t *err)
 }
 
 int
-remove_tree_at (int dirfd, const char *name, ecirun_error_t *err)
+remove_tree_at (int parentfd, const char *name, ecirun_error_t *err)
 {
   cleanup_close int fd = -1;
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
+  int dfd;
 
-  if (unlinkat (dirfd, name, 0) == 0 || errno == ENOENT)
+  if (unlinkat (parentfd, name, 0) == 0 || errno == ENOENT)
     return 0;
   if (errno != EISDIR && errno != EPERM)
     return make_error (err, errno, "remove `%s`", name);
-  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  fd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return make_error (err, errno, "open `%s`", name);
   d = fdopendir (fd);
   if (d == NULL)
     return make_error (err, errno, "fdopendir `%s`", name);
   fd = -1;
+  dfd = dirfd (d);
   while ((de = readdir (d)))
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
-      if (remove_tree_at (dirfd (d), de->d_name, err) < 0)
+      if (remove_tree_at (dfd, de->d_name, err) < 0)
         return -1;
     }
-  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+  if (unlinkat (parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return make_error (err, errno, "rmdir `%s`", name);
   return 0;
 }

@@ -18,13 +18,13 @@ test_names(void)
 {
   int i, j, ok = 1;
 
-  TAP_OK(cap_last_known() == 40, "cap_last_known is CAP_CHECKPOINT_RESTORE (40)");
-  TAP_OK(cap_last_known() >= CAP_LAST_CAP, "table covers the kernel headers (CAP_LAST_CAP %d)",
+  TAP_OK(caps_last_known() == 40, "caps_last_known is CAP_CHECKPOINT_RESTORE (40)");
+  TAP_OK(caps_last_known() >= CAP_LAST_CAP, "table covers the kernel headers (CAP_LAST_CAP %d)",
          CAP_LAST_CAP);
-  for (i = 0; i <= cap_last_known(); i++)
+  for (i = 0; i <= caps_last_known(); i++)
     {
-      const char *n = cap_name(i);
-      if (n == NULL || strncmp(n, "CAP_", 4) != 0 || cap_from_name(n) != i)
+      const char *n = caps_name(i);
+      if (n == NULL || strncmp(n, "CAP_", 4) != 0 || caps_from_name(n) != i)
         {
           printf("# capability %d: %s\n", i, n ? n : "(null)");
           ok = 0;
@@ -32,36 +32,36 @@ test_names(void)
     }
   TAP_OK(ok, "every capability 0..40 has a name that round-trips");
   ok = 1;
-  for (i = 0; i <= cap_last_known(); i++)
-    for (j = i + 1; j <= cap_last_known(); j++)
-      if (cap_name(i) && cap_name(j) && strcmp(cap_name(i), cap_name(j)) == 0)
+  for (i = 0; i <= caps_last_known(); i++)
+    for (j = i + 1; j <= caps_last_known(); j++)
+      if (caps_name(i) && caps_name(j) && strcmp(caps_name(i), caps_name(j)) == 0)
         ok = 0;
   TAP_OK(ok, "no duplicate names");
 
-  TAP_OK(cap_from_name("CAP_CHOWN") == CAP_CHOWN, "CAP_CHOWN");
-  TAP_OK(cap_from_name("CAP_SETPCAP") == CAP_SETPCAP, "CAP_SETPCAP");
-  TAP_OK(cap_from_name("CAP_NET_BIND_SERVICE") == CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE");
-  TAP_OK(cap_from_name("CAP_SYS_ADMIN") == 21, "CAP_SYS_ADMIN is 21");
-  TAP_OK(cap_from_name("CAP_SYS_RESOURCE") == CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE");
-  TAP_OK(cap_from_name("CAP_AUDIT_READ") == CAP_AUDIT_READ, "CAP_AUDIT_READ");
-  TAP_OK(cap_from_name("CAP_PERFMON") == 38, "CAP_PERFMON is 38");
-  TAP_OK(cap_from_name("CAP_BPF") == 39, "CAP_BPF is 39");
-  TAP_OK(cap_from_name("CAP_CHECKPOINT_RESTORE") == 40, "CAP_CHECKPOINT_RESTORE is 40");
-  TAP_OK(cap_from_name("cap_sys_admin") == 21, "names are case-insensitive");
-  TAP_OK(cap_from_name("Cap_Net_Raw") == CAP_NET_RAW, "mixed case");
-  TAP_OK(cap_from_name("SYS_ADMIN") == -1, "the CAP_ prefix is required");
-  TAP_OK(cap_from_name("CAP_FOO") == -1, "unknown name");
-  TAP_OK(cap_from_name("CAP_") == -1, "bare prefix");
-  TAP_OK(cap_from_name("") == -1, "empty name");
-  TAP_OK(cap_from_name(NULL) == -1, "NULL name");
-  TAP_OK(cap_from_name("CAP_SYS_ADMIN ") == -1, "trailing blank");
-  TAP_OK(cap_from_name("21") == -1, "numbers are not names");
-  TAP_STR_EQ(cap_name(CAP_SYS_ADMIN), "CAP_SYS_ADMIN", "cap_name (21)");
-  TAP_STR_EQ(cap_name(0), "CAP_CHOWN", "cap_name (0)");
-  TAP_STR_EQ(cap_name(40), "CAP_CHECKPOINT_RESTORE", "cap_name (40)");
-  TAP_OK(cap_name(41) == NULL, "cap_name (41) is NULL");
-  TAP_OK(cap_name(-1) == NULL, "cap_name (-1) is NULL");
-  TAP_OK(cap_name(63) == NULL, "cap_name (63) is NULL");
+  TAP_OK(caps_from_name("CAP_CHOWN") == CAP_CHOWN, "CAP_CHOWN");
+  TAP_OK(caps_from_name("CAP_SETPCAP") == CAP_SETPCAP, "CAP_SETPCAP");
+  TAP_OK(caps_from_name("CAP_NET_BIND_SERVICE") == CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE");
+  TAP_OK(caps_from_name("CAP_SYS_ADMIN") == 21, "CAP_SYS_ADMIN is 21");
+  TAP_OK(caps_from_name("CAP_SYS_RESOURCE") == CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE");
+  TAP_OK(caps_from_name("CAP_AUDIT_READ") == CAP_AUDIT_READ, "CAP_AUDIT_READ");
+  TAP_OK(caps_from_name("CAP_PERFMON") == 38, "CAP_PERFMON is 38");
+  TAP_OK(caps_from_name("CAP_BPF") == 39, "CAP_BPF is 39");
+  TAP_OK(caps_from_name("CAP_CHECKPOINT_RESTORE") == 40, "CAP_CHECKPOINT_RESTORE is 40");
+  TAP_OK(caps_from_name("cap_sys_admin") == 21, "names are case-insensitive");
+  TAP_OK(caps_from_name("Cap_Net_Raw") == CAP_NET_RAW, "mixed case");
+  TAP_OK(caps_from_name("SYS_ADMIN") == -1, "the CAP_ prefix is required");
+  TAP_OK(caps_from_name("CAP_FOO") == -1, "unknown name");
+  TAP_OK(caps_from_name("CAP_") == -1, "bare prefix");
+  TAP_OK(caps_from_name("") == -1, "empty name");
+  TAP_OK(caps_from_name(NULL) == -1, "NULL name");
+  TAP_OK(caps_from_name("CAP_SYS_ADMIN ") == -1, "trailing blank");
+  TAP_OK(caps_from_name("21") == -1, "numbers are not names");
+  TAP_STR_EQ(caps_name(CAP_SYS_ADMIN), "CAP_SYS_ADMIN", "caps_name (21)");
+  TAP_STR_EQ(caps_name(0), "CAP_CHOWN", "caps_name (0)");
+  TAP_STR_EQ(caps_name(40), "CAP_CHECKPOINT_RESTORE", "caps_name (40)");
+  TAP_OK(caps_name(41) == NULL, "caps_name (41) is NULL");
+  TAP_OK(caps_name(-1) == NULL, "caps_name (-1) is NULL");
+  TAP_OK(caps_name(63) == NULL, "caps_name (63) is NULL");
 }
 
 struct child_result
@@ -165,7 +165,7 @@ test_apply(void)
   struct capabilities_config cfg;
   struct child_result r;
   char status_buf[8192];
-  uint64_t held, all = (BIT(cap_last_known()) << 1) - 1;
+  uint64_t held, all = (BIT(caps_last_known()) << 1) - 1;
   int ok;
 
   if (geteuid() != 0 || read_status(status_buf, sizeof(status_buf)) < 0)

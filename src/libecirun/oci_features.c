@@ -1,5 +1,5 @@
 #include <config.h>
-#include "features.h"
+#include "oci_features.h"
 
 #include <string.h>
 #include <yajl/yajl_gen.h>
@@ -74,9 +74,9 @@ features_json (void)
   yajl_gen_array_close (g);
   str (g, "capabilities");
   yajl_gen_array_open (g);
-  for (int cap = 0; cap <= cap_last_known (); cap++)
-    if (cap_name (cap))
-      str (g, cap_name (cap));
+  for (int cap = 0; cap <= caps_last_known (); cap++)
+    if (caps_name (cap))
+      str (g, caps_name (cap));
   yajl_gen_array_close (g);
   str (g, "cgroup");
   yajl_gen_map_open (g);
