@@ -68,6 +68,37 @@ owner_name (void)
   return xstrdup (pw ? pw->pw_name : "");
 }
 
+/* A sysctl is allowed only when it belongs to a namespace the container has of its own. */
+static int
+validate_sysctl (const struct linux_config *lc, ecirun_error_t *err)
+{
+  static const char *const ipc_prefixes[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                              "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                              "kernel.shmmni", "kernel.shm_rmid_forced",
+                                              "fs.mqueue." };
+  const struct namespace_config *ns = lc->namespaces;
+
+  for (size_t i = 0; i < lc->sysctl.len; i++)
+    {
+      const char *key = lc->sysctl.items[i].key;
+      bool ok = false;
+
+      for (size_t k = 0; k < ARRAY_SIZE (ipc_prefixes); k++)
+        if (strncmp (key, ipc_prefixes[k], strlen (ipc_prefixes[k])) == 0)
+          ok = ns[NS_IPC].present;
+      if (strncmp (key, "net.", 4) == 0)
+        ok = ns[NS_NETWORK].present;
+      if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+        ok = ns[NS_UTS].present;
+      if (!ok)
+        return make_error (err, 0,
+                           "config.json: linux.sysctl: \"%s\" is not in a separate kernel "
+                           "namespace of the container",
+                           key);
+    }
+  return 0;
+}
+
 /* Everything that can be refused before touching the host. */
 static int
 validate_config (struct create_ctx *x, ecirun_error_t *err)
@@ -94,6 +125,8 @@ validate_config (struct create_ctx *x, ecirun_error_t *err)
     return make_error (err, 0, "config.json: linux.uidMappings needs a user namespace");
   if (lc->time_offsets.len && !(ns[NS_TIME].present && ns[NS_TIME].path == NULL))
     return make_error (err, 0, "config.json: linux.timeOffsets needs a new time namespace");
+  if (validate_sysctl (lc, err) < 0)
+    return -1;
   if (lc->seccomp && seccomp_validate (lc->seccomp, err) < 0)
     return error_wrap (err, "config.json");
   if (c->process->terminal && x->o->console_socket == NULL && !x->o->foreground)
@@ -583,7 +616,8 @@ container_create (const struct create_opts *o, struct created_container *ret,
       goto out;
     }
   fifo_fd = openat (x.dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
-  if (fifo_fd < 0)
+  /* mkfifo applies the umask; a container user other than root must be able to write it. */
+  if (fifo_fd < 0 || fchmodat (x.dirfd, "exec.fifo", 0622, 0) < 0)
     {
       make_error (err, errno, "open exec.fifo");
       goto out;

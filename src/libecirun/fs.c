@@ -49,15 +49,20 @@ fs_open_in_root (int rootfd, const char *path, int flags, mode_t mode, ecirun_er
   return fd;
 }
 
-int
-fs_create_in_root (int rootfd, const char *path, bool file, mode_t mode, ecirun_error_t *err)
+/* Create what is missing of path below rootfd. A dangling symlink on the way is followed the
+   way RESOLVE_IN_ROOT would follow it (its target taken inside the rootfs), and the target is
+   created there: never outside. */
+static int
+create_in_root (int rootfd, const char *path, bool file, mode_t mode, int depth,
+                ecirun_error_t *err)
 {
   cleanup_free char *copy = xstrdup (path);
   cleanup_close int parent = -1;
-  char *p, *slash, *last;
+  char *p, *slash;
   int fd;
 
-  /* Fast path: it exists already. */
+  if (depth > 40)
+    return make_error (err, ELOOP, "create `%s` inside the rootfs", path);
   fd = openat2_in_root (rootfd, path, O_PATH, 0);
   if (fd >= 0)
     return fd;
@@ -68,29 +73,47 @@ fs_create_in_root (int rootfd, const char *path, bool file, mode_t mode, ecirun_
   p = copy;
   while (*p == '/')
     p++;
-  last = strrchr (p, '/');
   for (;;)
     {
+      int want_dir;
+
       slash = strchr (p, '/');
       if (slash)
         *slash = '\0';
-      fd = openat2_in_root (rootfd, copy, O_PATH | (slash || !file ? O_DIRECTORY : 0), 0);
+      want_dir = (slash || !file) ? O_DIRECTORY : 0;
+      fd = openat2_in_root (rootfd, copy, O_PATH | want_dir, 0);
       if (fd < 0 && errno == ENOENT)
         {
-          const char *name = strrchr (copy, '/') ? strrchr (copy, '/') + 1 : copy;
           int pfd = parent >= 0 ? parent : rootfd;
+          char target[4096];
+          ssize_t n = readlinkat (pfd, p, target, sizeof (target) - 1);
 
+          if (n > 0)
+            {
+              cleanup_free char *next = NULL;
+              const char *rest = slash ? slash + 1 : "";
+
+              target[n] = '\0';
+              if (target[0] == '/')
+                next = xasprintf ("%s/%s", target, rest);
+              else
+                {
+                  *p = '\0';
+                  next = xasprintf ("%s%s/%s", copy, target, rest);
+                }
+              return create_in_root (rootfd, next, file, mode, depth + 1, err);
+            }
           if (slash == NULL && file)
             {
-              fd = openat (pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+              fd = openat (pfd, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
               if (fd < 0 && errno != EEXIST)
                 return make_error (err, errno, "create file `%s` inside the rootfs", copy);
               if (fd >= 0)
                 close (fd);
             }
-          else if (mkdirat (pfd, name, slash ? 0755 : mode) < 0 && errno != EEXIST)
+          else if (mkdirat (pfd, p, slash ? 0755 : mode) < 0 && errno != EEXIST)
             return make_error (err, errno, "mkdir `%s` inside the rootfs", copy);
-          fd = openat2_in_root (rootfd, copy, O_PATH | (slash || !file ? O_DIRECTORY : 0), 0);
+          fd = openat2_in_root (rootfd, copy, O_PATH | want_dir, 0);
         }
       if (fd < 0)
         return make_error (err, errno, "open `%s` inside the rootfs", copy);
@@ -106,7 +129,12 @@ fs_create_in_root (int rootfd, const char *path, bool file, mode_t mode, ecirun_
       if (*p == '\0')
         return TAKE_FD (parent);
     }
-  (void) last;
+}
+
+int
+fs_create_in_root (int rootfd, const char *path, bool file, mode_t mode, ecirun_error_t *err)
+{
+  return create_in_root (rootfd, path, file, mode, 0, err);
 }
 
 const char *

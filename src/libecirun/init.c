@@ -111,6 +111,42 @@ env_get (char *const *env, const char *name)
   return NULL;
 }
 
+/* HOME from the container's /etc/passwd (or "/") when process.env has none, as runc does. */
+static char **
+env_with_home (const struct process_config *p)
+{
+  cleanup_file FILE *f = NULL;
+  cleanup_free char *line = NULL;
+  char **env;
+  const char *home = "/";
+  size_t n = 0, len = strv_len (p->env);
+
+  if (env_get (p->env, "HOME"))
+    return NULL;
+  f = fopen ("/etc/passwd", "re");
+  while (f && getline (&line, &n, f) > 0)
+    {
+      char *fields[7] = { 0 }, *save = NULL, *tok = line;
+      int i = 0;
+
+      line[strcspn (line, "\n")] = '\0';
+      while (i < 7 && (fields[i] = strsep (&tok, ":")))
+        i++;
+      (void) save;
+      if (i >= 6 && fields[2] && (uint32_t) strtoul (fields[2], NULL, 10) == p->user.uid
+          && *fields[2])
+        {
+          home = fields[5];
+          break;
+        }
+    }
+  env = xmalloc0 ((len + 2) * sizeof (char *));
+  for (size_t i = 0; i < len; i++)
+    env[i] = p->env[i];
+  env[len] = xasprintf ("HOME=%s", home);
+  return env;
+}
+
 static bool
 is_executable (const char *path)
 {
@@ -272,6 +308,7 @@ init_run (const struct init_args *a)
   cleanup_free char *state_json = NULL;
   cleanup_free char *warning = NULL;
   struct sync_msg m;
+  char **env = NULL;
   bool late_seccomp;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -295,7 +332,7 @@ init_run (const struct init_args *a)
       make_error (&err, errno, "setsid");
       init_fail (a, &err);
     }
-  if (rootfs_prepare (c, a->rootfs, in_userns, &err) < 0)
+  if (rootfs_prepare (c, a->rootfs, all_ns, &err) < 0)
     init_fail (a, &err);
 
   /* The runtime runs prestart and createRuntime hooks now, then sends the state JSON. */
@@ -343,6 +380,7 @@ init_run (const struct init_args *a)
     }
   if (lookup_executable (p, &exe, &err) < 0)
     init_fail (a, &err);
+  env = env_with_home (p);
 
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before dropping
      capabilities (as runc does). A listener must reach the runtime while it still listens. */
@@ -362,6 +400,8 @@ init_run (const struct init_args *a)
     }
   if (keep_fds_for_exec (a->preserve_fds, &err) < 0)
     init_fail (a, &err);
+  /* From here the init outlives `ecirun create`, which exits once it reads READY. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
     init_fail (a, &err);
   close (a->sync_fd);
@@ -377,7 +417,7 @@ init_run (const struct init_args *a)
       if (seccomp_install (lc->seccomp, &unused_fd, &err) < 0)
         init_fail (a, &err);
     }
-  execve (exe, p->args, p->env ? p->env : (char *[]){ NULL });
+  execve (exe, p->args, env ? env : p->env ? p->env : (char *[]){ NULL });
   make_error (&err, errno, "exec `%s`", exe);
   init_fail (a, &err);
 }

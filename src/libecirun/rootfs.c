@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -120,10 +121,85 @@ mount_bind_fallback (int rootfd, const struct mount_config *m, const struct moun
   return mount_bind (rootfd, &bm, &bo, err);
 }
 
-/* cgroup v1: a tmpfs with one cgroup mount per hierarchy; cgroup v2: one cgroup2 mount. In a
-   cgroup namespace each shows the container's own cgroup as its root. */
+/* The path of the calling process's cgroup in the hierarchy whose super options are `super`
+   ("rw,memory" or "" for cgroup2), from /proc/self/cgroup. */
+static char *
+own_cgroup_path (const char *super)
+{
+  cleanup_file FILE *f = fopen ("/proc/self/cgroup", "re");
+  cleanup_free char *line = NULL;
+  size_t n = 0;
+
+  if (f == NULL)
+    return NULL;
+  while (getline (&line, &n, f) > 0)
+    {
+      char *ctrls = strchr (line, ':'), *path, *save = NULL;
+      bool match = true;
+
+      if (ctrls == NULL || (path = strchr (++ctrls, ':')) == NULL)
+        continue;
+      *path++ = '\0';
+      path[strcspn (path, "\n")] = '\0';
+      if (*ctrls == '\0')
+        match = *super == '\0';
+      else if (*super == '\0')
+        match = false;
+      for (char *t = strtok_r (ctrls, ",", &save); t && match; t = strtok_r (NULL, ",", &save))
+        {
+          size_t len = strlen (t);
+          const char *hit = strstr (super, t);
+          match = hit && (hit == super || hit[-1] == ',') && (hit[len] == ',' || hit[len] == '\0');
+        }
+      if (match)
+        return xstrdup (path);
+    }
+  return NULL;
+}
+
+/* Mount one hierarchy at dest: a fresh cgroup mount when the container has its own cgroup
+   namespace (its cgroup is the root there), else a bind of its own cgroup directory. */
 static int
-mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts *o,
+mount_cgroup_hierarchy (int rootfd, const char *dest, const char *host_mnt, const char *fstype,
+                        const char *super, const struct mount_opts *o, bool cgroupns,
+                        ecirun_error_t *err)
+{
+  cleanup_close int sub = fs_create_in_root (rootfd, dest, false, 0755, err);
+  char buf[32];
+
+  if (sub < 0)
+    return -1;
+  if (!cgroupns)
+    {
+      cleanup_free char *own = own_cgroup_path (strcmp (fstype, "cgroup2") == 0 ? "" : super);
+      struct mount_config bm = { .destination = (char *) dest };
+      struct mount_opts bo = *o;
+
+      if (own == NULL)
+        return 0;
+      bm.source = xasprintf ("%s%s", host_mnt, own);
+      bo.bind = true;
+      bo.recursive = true;
+      {
+        int r = mount_bind (rootfd, &bm, &bo, err);
+        free (bm.source);
+        return r;
+      }
+    }
+  if (strcmp (fstype, "cgroup2") == 0)
+    {
+      if (mount ("cgroup2", fs_fd_path (sub, buf), "cgroup2", o->flags, NULL) < 0)
+        return make_error (err, errno, "mount cgroup2 on `%s`", dest);
+      return 0;
+    }
+  if (mount ("cgroup", fs_fd_path (sub, buf), "cgroup", o->flags, super) < 0)
+    return make_error (err, errno, "mount cgroup (%s) on `%s`", super, dest);
+  return 0;
+}
+
+/* cgroup v1: a tmpfs with one mount per hierarchy; cgroup v2: one cgroup2 mount. */
+static int
+mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts *o, bool cgroupns,
               ecirun_error_t *err)
 {
   cleanup_close int target = -1;
@@ -133,15 +209,12 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
   size_t n = 0;
   char buf[32];
 
+  if (cgroup_detect_mode () == CGROUP_MODE_V2)
+    return mount_cgroup_hierarchy (rootfd, m->destination, "/sys/fs/cgroup", "cgroup2", "", o,
+                                   cgroupns, err);
   target = fs_create_in_root (rootfd, m->destination, false, 0755, err);
   if (target < 0)
     return -1;
-  if (cgroup_detect_mode () == CGROUP_MODE_V2)
-    {
-      if (mount ("cgroup2", fs_fd_path (target, buf), "cgroup2", o->flags, NULL) < 0)
-        return make_error (err, errno, "mount cgroup2 on `%s`", m->destination);
-      return 0;
-    }
   if (mount ("tmpfs", fs_fd_path (target, buf), "tmpfs", flags, "mode=755") < 0)
     return make_error (err, errno, "mount tmpfs on `%s`", m->destination);
   mi = fopen ("/proc/self/mountinfo", "re");
@@ -150,44 +223,31 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
   while (getline (&line, &n, mi) > 0)
     {
       char mnt[PATH_MAX], fstype[64], super[1024];
-      cleanup_close int sub = -1;
       cleanup_free char *dest = NULL;
+      cleanup_free char *ctrls = NULL;
       const char *sep = strstr (line, " - ");
-      const char *name;
+      char *save = NULL;
 
       if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
           || sscanf (sep + 3, "%63s %*s %1023s", fstype, super) != 2)
         continue;
-      if (strncmp (mnt, "/sys/fs/cgroup/", 15) != 0)
+      if (strncmp (mnt, "/sys/fs/cgroup/", 15) != 0 || strchr (mnt + 15, '/'))
         continue;
-      name = mnt + 15;
-      if (strchr (name, '/'))
+      if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
         continue;
-      dest = xasprintf ("%s/%s", m->destination, name);
-      sub = fs_create_in_root (rootfd, dest, false, 0755, err);
-      if (sub < 0)
+      /* Keep only the controller names (and name=) from the super options. */
+      ctrls = xmalloc0 (strlen (super) + 1);
+      for (char *tok = strtok_r (super, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+        {
+          if (strcmp (tok, "rw") == 0 || strcmp (tok, "ro") == 0)
+            continue;
+          if (*ctrls)
+            strcat (ctrls, ",");
+          strcat (ctrls, tok);
+        }
+      dest = xasprintf ("%s/%s", m->destination, mnt + 15);
+      if (mount_cgroup_hierarchy (rootfd, dest, mnt, fstype, ctrls, o, cgroupns, err) < 0)
         return -1;
-      if (strcmp (fstype, "cgroup2") == 0)
-        {
-          if (mount ("cgroup2", fs_fd_path (sub, buf), "cgroup2", o->flags, NULL) < 0)
-            return make_error (err, errno, "mount cgroup2 on `%s`", dest);
-        }
-      else if (strcmp (fstype, "cgroup") == 0)
-        {
-          /* Keep only the controller names (and name=) from the super options. */
-          cleanup_free char *opts = xmalloc0 (strlen (super) + 1);
-          char *save = NULL;
-          for (char *tok = strtok_r (super, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
-            {
-              if (strcmp (tok, "rw") == 0 || strcmp (tok, "ro") == 0)
-                continue;
-              if (*opts)
-                strcat (opts, ",");
-              strcat (opts, tok);
-            }
-          if (mount ("cgroup", fs_fd_path (sub, buf), "cgroup", o->flags, opts) < 0)
-            return make_error (err, errno, "mount cgroup (%s) on `%s`", opts, dest);
-        }
     }
   if (o->flags & MS_RDONLY)
     {
@@ -202,11 +262,12 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
 }
 
 static int
-mount_one (int rootfd, const struct mount_config *m, bool in_userns, ecirun_error_t *err)
+mount_one (int rootfd, const struct mount_config *m, int ns, ecirun_error_t *err)
 {
   struct mount_opts o = { 0 };
   cleanup_close int target = -1;
   const char *type = m->type ? m->type : "none";
+  bool in_userns = ns & CLONE_NEWUSER;
   char buf[32];
   int ret = -1;
 
@@ -220,7 +281,7 @@ mount_one (int rootfd, const struct mount_config *m, bool in_userns, ecirun_erro
     }
   if (strcmp (type, "cgroup") == 0)
     {
-      ret = mount_cgroup (rootfd, m, &o, err);
+      ret = mount_cgroup (rootfd, m, &o, ns & CLONE_NEWCGROUP, err);
       goto out;
     }
   target = fs_create_in_root (rootfd, m->destination, false, 0755, err);
@@ -253,34 +314,33 @@ out:
 }
 
 /* pivot_root refuses a new root whose parent mount is shared: make the mount that holds the
-   rootfs private (only needed when the caller asked for shared propagation). */
+   rootfs (the rootfs itself when it is a mount point) private. Only needed when the caller
+   asked for shared propagation. */
 static int
 make_parent_mount_private (const char *rootfs, ecirun_error_t *err)
 {
-  cleanup_free char *parent = xstrdup (rootfs);
-  char *slash;
+  cleanup_free char *path = xstrdup (rootfs);
 
   for (;;)
     {
-      slash = strrchr (parent, '/');
-      if (slash == NULL)
+      char *slash;
+
+      if (mount (NULL, path, NULL, MS_PRIVATE, NULL) == 0)
         return 0;
-      if (slash == parent)
+      if (errno != EINVAL)
+        return make_error (err, errno, "make `%s` private", path);
+      if (strcmp (path, "/") == 0)
+        return 0;
+      slash = strrchr (path, '/');
+      if (slash == path)
         slash[1] = '\0';
       else
         *slash = '\0';
-      if (mount (NULL, parent, NULL, MS_PRIVATE, NULL) == 0)
-        return 0;
-      if (errno != EINVAL)
-        return make_error (err, errno, "make `%s` private", parent);
-      if (strcmp (parent, "/") == 0)
-        return 0;
     }
 }
 
 int
-rootfs_prepare (const struct oci_config *c, const char *rootfs, bool in_userns,
-                ecirun_error_t *err)
+rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, ecirun_error_t *err)
 {
   cleanup_close int rootfd = -1;
   const struct linux_config *lc = c->linux_cfg;
@@ -295,19 +355,20 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, bool in_userns,
     }
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
     return make_error (err, errno, "set propagation of /");
-  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return make_error (err, errno, "bind mount rootfs `%s`", rootfs);
+  /* Before the bind, so that the rootfs mount is not born shared either. */
   if ((prop & MS_SHARED) && make_parent_mount_private (rootfs, err) < 0)
     return -1;
+  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return make_error (err, errno, "bind mount rootfs `%s`", rootfs);
   rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return make_error (err, errno, "open rootfs `%s`", rootfs);
 
   for (size_t i = 0; i < c->n_mounts; i++)
-    if (mount_one (rootfd, &c->mounts[i], in_userns, err) < 0)
+    if (mount_one (rootfd, &c->mounts[i], ns, err) < 0)
       return -1;
 
-  if (devices_create (rootfd, lc, in_userns, err) < 0)
+  if (devices_create (rootfd, lc, ns & CLONE_NEWUSER, err) < 0)
     return -1;
   return devices_create_links (rootfd, err);
 }

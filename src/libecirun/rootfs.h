@@ -8,9 +8,10 @@
 #include "error.h"
 
 /* Before pivot_root: propagation, rootfs bind, every mount, devices, /dev links.
-   in_userns: mknod is impossible, devices are bind-mounted from the host. */
-int rootfs_prepare (const struct oci_config *c, const char *rootfs, bool in_userns,
-                    ecirun_error_t *err);
+   ns: the CLONE_NEW* namespaces the container has (new or joined). In a user namespace mknod
+   is impossible and devices are bind-mounted from the host; without a cgroup namespace the
+   container's own cgroup directories are bind-mounted instead of mounting cgroup file systems. */
+int rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, ecirun_error_t *err);
 /* pivot_root (or MS_MOVE + chroot with no_pivot) into rootfs and drop the old root. */
 int rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot,
                   ecirun_error_t *err);

@@ -29,8 +29,8 @@ capmask() {
 
 # set_caps NAME...: bounding, effective and permitted (not inheritable/ambient).
 set_caps() {
-	local caps
-	caps=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	local caps='[]'
+	[ $# -eq 0 ] || caps=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
 	update_config '.process.capabilities = {"bounding": $c, "effective": $c, "permitted": $c, "inheritable": [], "ambient": []}' \
 		--argjson c "$caps"
 }
