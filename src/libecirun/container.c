@@ -316,7 +316,9 @@ spawn_init (struct create_ctx *x, int fifo_fd, ecirun_error_t *err)
               sync_send (x->sync[1], SYNC_ERROR, e->msg, -1, NULL);
               _exit (1);
             }
+          /* clone3 wants exit_signal 0 with CLONE_PARENT: the parent's own is inherited. */
           args.flags |= CLONE_PARENT;
+          args.exit_signal = 0;
           pid = sys_clone3 (&args);
           if (pid == 0)
             run_init (x, fifo_fd);
@@ -430,7 +432,7 @@ out:
 static int
 run_runtime_hooks (struct create_ctx *x, char **ret_json, ecirun_error_t *err)
 {
-  char *json = state_json_now (x, STATUS_CREATED);
+  char *json = state_json_now (x, STATUS_CREATING);
 
   *ret_json = json;
   if (hooks_run (&x->config->hooks[HOOK_PRESTART], HOOK_PRESTART, json, err) < 0

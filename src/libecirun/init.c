@@ -409,8 +409,19 @@ init_run (const struct init_args *a)
 
   if (wait_for_start (a, &err) < 0)
     init_fail (a, &err);
-  if (hooks_run (&c->hooks[HOOK_START_CONTAINER], HOOK_START_CONTAINER, state_json, &err) < 0)
-    init_fail (a, &err);
+  if (c->hooks[HOOK_START_CONTAINER].len)
+    {
+      /* The runtime sent the compact state of the "creating" phase; by now it is "created". */
+      cleanup_free char *created = NULL;
+      char *at = strstr (state_json, "\"status\":\"creating\"");
+      if (at)
+        created = xasprintf ("%.*s\"status\":\"created\"%s", (int) (at - state_json), state_json,
+                             at + strlen ("\"status\":\"creating\""));
+      if (hooks_run (&c->hooks[HOOK_START_CONTAINER], HOOK_START_CONTAINER,
+                     created ? created : state_json, &err)
+          < 0)
+        init_fail (a, &err);
+    }
   if (late_seccomp && lc && lc->seccomp)
     {
       int unused_fd = -1;

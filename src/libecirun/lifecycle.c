@@ -257,7 +257,16 @@ container_delete (const char *root, const char *id, bool force, ecirun_error_t *
   int r = -1;
 
   if (open_container (root, id, &op, true, err) < 0)
-    goto out;
+    {
+      /* As runc: forcing the deletion of what is already gone succeeds (containerd relies on
+         it). */
+      if (force && op.dirfd < 0 && *err && strstr ((*err)->msg, "does not exist"))
+        {
+          error_release (err);
+          r = 0;
+        }
+      goto out;
+    }
   if (op.state == NULL)
     {
       /* An incomplete create: nothing ran; drop what it left. */
