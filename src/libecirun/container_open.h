@@ -1,0 +1,28 @@
+/* Opening an existing container for a command: its state directory (locked), its state and
+   live status, and a pid-reuse-safe pidfd on its init. Shared by lifecycle.c and
+   container_ops.c. */
+#ifndef ECIRUN_CONTAINER_OPEN_H
+#define ECIRUN_CONTAINER_OPEN_H
+
+#include <stdbool.h>
+#include "error.h"
+#include "state.h"
+
+struct opened
+{
+  int rootfd;
+  int dirfd;
+  struct container_state *state;
+  enum container_status status;
+};
+
+/* Open and lock a container; state may be NULL when its create was cut short (only with
+   allow_incomplete). opened_release must be called even when this fails. */
+int open_container (const char *root, const char *id, struct opened *op, bool allow_incomplete,
+                    ecirun_error_t *err);
+void opened_release (struct opened *op);
+
+/* A pidfd for the container init, checked against the recorded start time (pid reuse). */
+int open_init_pidfd (const struct container_state *s, ecirun_error_t *err);
+
+#endif
