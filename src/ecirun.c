@@ -104,7 +104,7 @@ main (int argc, char **argv)
   int c, ret;
 
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+hv", opts, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "+:hv", opts, NULL)) != -1)
     {
       switch (c)
         {
@@ -134,9 +134,13 @@ main (int argc, char **argv)
         case OPT_HELP:
           usage (stdout);
           return 0;
+        case ':':
+          fprintf (stderr, "ecirun: global option `%s` needs an argument\n", argv[optind - 1]);
+          return 2;
         default:
-          fprintf (stderr, "ecirun: unknown global option `%s`\n", argv[optind - 1]);
-          usage (stderr);
+          /* One line, as for an unknown command: the last stderr line is what callers show. */
+          fprintf (stderr, "ecirun: unknown global option `%s` (see ecirun --help)\n",
+                   argv[optind - 1]);
           return 2;
         }
     }
