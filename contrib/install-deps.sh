@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the Debian packages ecirun needs to build and test, when they are missing.
+# Usage: contrib/install-deps.sh [--engines]   (--engines adds docker.io and containerd)
+set -euo pipefail
+
+pkgs=(build-essential autoconf automake libtool pkg-config
+	libyajl-dev libseccomp-dev libcap-dev libmnl-dev libfuse3-dev fuse3
+	bats bats-support bats-assert jq busybox-static runc util-linux iproute2 python3 time)
+[ "${1:-}" = "--engines" ] && pkgs+=(docker.io containerd)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
