@@ -321,6 +321,34 @@ cleanup_cgroup() {
 	done
 }
 
+# Processes whose root directory is this test's rootfs (a container's), one pid a line.
+rootfs_pids() {
+	local p r
+	for p in /proc/[0-9]*; do
+		r=$(readlink "$p/root" 2>/dev/null) || continue
+		[ "$r" = "$BUNDLE/rootfs" ] && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+# assert_nothing_left: the runtime kept no container, state directory, cgroup
+# or container process for this test (after a refused command, or after delete).
+assert_nothing_left() {
+	local d procs
+	# Keep the failing command's details: they explain a leftover best.
+	local s_cmd=$LAST_CMD s_status=$status s_output=$output
+	local left
+	left=$(ECIRUN_TIMEOUT=10 __ecirun list -q 2>&1)
+	LAST_CMD=$s_cmd status=$s_status output=$s_output
+	[ -z "$left" ] || fail "containers left behind (list -q): $left" || return 1
+	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ] || fail "$ROOT is not empty: $(ls -A "$ROOT")" || return 1
+	for d in $(cgroup_all_paths); do
+		[ ! -d "$d" ] || fail "cgroup $d left behind (procs: $(cat "$d/cgroup.procs" 2>&1))" || return 1
+	done
+	procs=$(rootfs_pids)
+	[ -z "$procs" ] || fail "container processes left behind: $(for p in $procs; do tr '\0' ' ' <"/proc/$p/cmdline"; echo " ($p)"; done)"
+}
+
 # ---------------------------------------------------------------------------
 # Waiting
 # ---------------------------------------------------------------------------
