@@ -24,6 +24,11 @@ static const struct command commands[] = {
   { "run", cmd_run,
     "run [create flags] [--detach] [--keep] ID\n"
     "  Create and start a container; without --detach wait for it and exit with its status." },
+  { "exec", cmd_exec,
+    "exec [--process FILE] [--tty] [--console-socket SOCK] [--detach] [--pid-file FILE]\n"
+    "       [--env K=V]... [--cwd DIR] [--user UID[:GID]] [--additional-gids GID]...\n"
+    "       [--cap CAP]... [--no-new-privs] [--preserve-fds N] ID [COMMAND [ARG...]]\n"
+    "  Run a new process inside a running container." },
   { "state", cmd_state, "state ID\n  Print the OCI state of a container as JSON." },
   { "kill", cmd_kill,
     "kill [--all] ID [SIGNAL]\n  Send a signal (name or number, default SIGTERM) to the "

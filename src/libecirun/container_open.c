@@ -3,9 +3,14 @@
 #include "container_open.h"
 
 #include <errno.h>
+#include <sys/wait.h>
+#include <sys/signalfd.h>
+#include <signal.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include "syscalls.h"
+#include "log.h"
 #include "utils.h"
 
 void
@@ -68,4 +73,65 @@ open_init_pidfd (const struct container_state *s, ecirun_error_t *err)
       return make_error (err, ESRCH, "container init %d", (int) s->pid);
     }
   return fd;
+}
+
+struct oci_config *
+load_saved_config (int dirfd)
+{
+  cleanup_free char *buf = NULL;
+  struct oci_config *c = NULL;
+  ecirun_error_t e = NULL;
+  size_t len;
+
+  if (read_file_at (dirfd, "config.json", &buf, &len, 16 << 20, &e) < 0
+      || config_parse (buf, len, "config.json", &c, &e) < 0)
+    {
+      log_warning ("cannot read the saved config.json: %s", e->msg);
+      error_release (&e);
+      return NULL;
+    }
+  return c;
+}
+
+static int
+exit_status_of (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 255;
+}
+
+/* Forward the signals a user sends to `ecirun run` to the container init until it exits. */
+int
+wait_forwarding_signals (pid_t pid, int pidfd, const sigset_t *fwd, ecirun_error_t *err)
+{
+  cleanup_close int sfd = signalfd (-1, fwd, SFD_CLOEXEC);
+  int status;
+
+  if (sfd < 0)
+    return make_error (err, errno, "signalfd");
+  for (;;)
+    {
+      struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return make_error (err, errno, "poll");
+        }
+      if (p[1].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sfd, &si, sizeof (si)) == sizeof (si) && si.ssi_signo != SIGCHLD)
+            sys_pidfd_send_signal (pidfd, si.ssi_signo);
+        }
+      if (p[0].revents & POLLIN)
+        break;
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return make_error (err, errno, "waitpid");
+  return exit_status_of (status);
 }

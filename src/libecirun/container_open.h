@@ -4,7 +4,10 @@
 #ifndef ECIRUN_CONTAINER_OPEN_H
 #define ECIRUN_CONTAINER_OPEN_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/types.h>
+#include "config.h"
 #include "error.h"
 #include "state.h"
 
@@ -24,5 +27,13 @@ void opened_release (struct opened *op);
 
 /* A pidfd for the container init, checked against the recorded start time (pid reuse). */
 int open_init_pidfd (const struct container_state *s, ecirun_error_t *err);
+
+/* The config.json saved at create (hooks, process defaults for exec); NULL, with a warning
+   logged, when it cannot be read. */
+struct oci_config *load_saved_config (int dirfd);
+
+/* Wait for a child of ours (a container init or an exec'd process), forwarding the signals
+   in fwd (blocked by the caller) to it; returns its exit status, 128+N when killed by N. */
+int wait_forwarding_signals (pid_t pid, int pidfd, const sigset_t *fwd, ecirun_error_t *err);
 
 #endif

@@ -26,20 +26,23 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* Report to the runtime while it listens; after that (the workload's exec failing) the
+   container's stderr is the only place left. */
 __attribute__ ((noreturn)) static void
-init_fail (const struct init_args *a, ecirun_error_t *err)
+fail_on (int sync_fd, ecirun_error_t *err)
 {
-  const char *msg = (err && *err) ? (*err)->msg : "container init failed";
-  if (a->sync_fd >= 0)
-    sync_send (a->sync_fd, SYNC_ERROR, msg, -1, NULL);
+  const char *msg = (err && *err) ? (*err)->msg : "container process setup failed";
+  if (sync_fd >= 0)
+    sync_send (sync_fd, SYNC_ERROR, msg, -1, NULL);
   else
     {
       write_all (STDERR_FILENO, "ecirun: ", 8);
       write_all (STDERR_FILENO, msg, strlen (msg));
       write_all (STDERR_FILENO, "\n", 1);
     }
-  _exit (a->sync_fd >= 0 ? 1 : 127);
+  _exit (sync_fd >= 0 ? 1 : 127);
 }
+#define init_fail(a, err) fail_on ((a)->sync_fd, err)
 
 static int
 write_proc_self (const char *name, const char *value, ecirun_error_t *err)
@@ -204,9 +207,8 @@ switch_user (const struct process_config *p, bool in_userns, ecirun_error_t *err
 }
 
 static int
-install_seccomp (const struct init_args *a, ecirun_error_t *err)
+install_seccomp (const struct linux_config *lc, int sync_fd, ecirun_error_t *err)
 {
-  const struct linux_config *lc = a->config->linux_cfg;
   int notify_fd = -1;
   struct sync_msg m;
 
@@ -217,16 +219,16 @@ install_seccomp (const struct init_args *a, ecirun_error_t *err)
   if (notify_fd < 0)
     return 0;
   /* Hand the listener to the runtime, which passes it on to linux.seccomp.listenerPath. */
-  if (sync_send (a->sync_fd, SYNC_SECCOMP_FD, NULL, notify_fd, err) < 0)
+  if (sync_send (sync_fd, SYNC_SECCOMP_FD, NULL, notify_fd, err) < 0)
     return -1;
   close (notify_fd);
-  return sync_expect (a->sync_fd, SYNC_FD_RECEIVED, &m, err);
+  return sync_expect (sync_fd, SYNC_FD_RECEIVED, &m, err);
 }
 
 static int
-setup_console (const struct init_args *a, ecirun_error_t *err)
+setup_console (const struct process_config *p, int sync_fd, bool bind_console,
+               ecirun_error_t *err)
 {
-  const struct process_config *p = a->config->process;
   cleanup_free char *slave = NULL;
   cleanup_close int master = -1;
   struct sync_msg m;
@@ -236,12 +238,12 @@ setup_console (const struct init_args *a, ecirun_error_t *err)
   if (p->console_height.set && p->console_width.set
       && terminal_set_size (master, p->console_height.v, p->console_width.v, err) < 0)
     return -1;
-  if (sync_send (a->sync_fd, SYNC_CONSOLE_FD, NULL, master, err) < 0
-      || sync_expect (a->sync_fd, SYNC_FD_RECEIVED, &m, err) < 0)
+  if (sync_send (sync_fd, SYNC_CONSOLE_FD, NULL, master, err) < 0
+      || sync_expect (sync_fd, SYNC_FD_RECEIVED, &m, err) < 0)
     return -1;
   if (terminal_make_controlling (slave, err) < 0)
     return -1;
-  return rootfs_bind_console (slave, err);
+  return bind_console ? rootfs_bind_console (slave, err) : 0;
 }
 
 static int
@@ -295,6 +297,98 @@ keep_fds_for_exec (int preserve_fds, ecirun_error_t *err)
   return 0;
 }
 
+/* What is left to do after the runtime let the process go: the late seccomp filter and exec. */
+struct exec_plan
+{
+  char *exe;
+  char **env;
+  bool late_seccomp;
+};
+
+/* The part shared by the container init and `exec`'d processes, run in the container: cwd,
+   the executable, the environment, seccomp (early when it needs privileges or a listener),
+   the user, capabilities, no_new_privs and the fds to keep. */
+static int
+prepare_process (const struct process_config *p, const struct linux_config *lc, int sync_fd,
+                 bool in_userns, int preserve_fds, struct exec_plan *plan, ecirun_error_t *err)
+{
+  cleanup_free char *warning = NULL;
+
+  if (chdir (p->cwd) < 0)
+    {
+      if (errno != ENOENT || mkdir_p (p->cwd, 0755, err) < 0 || chdir (p->cwd) < 0)
+        return make_error (err, errno, "chdir to cwd `%s`", p->cwd);
+    }
+  if (lookup_executable (p, &plan->exe, err) < 0)
+    return -1;
+  plan->env = env_with_home (p);
+
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before dropping
+     capabilities (as runc does). A listener must reach the runtime while it still listens. */
+  plan->late_seccomp
+      = p->no_new_privileges && !(lc && lc->seccomp && seccomp_uses_notify (lc->seccomp));
+  if (!plan->late_seccomp && install_seccomp (lc, sync_fd, err) < 0)
+    return -1;
+  if (switch_user (p, in_userns, err) < 0)
+    return -1;
+  if (caps_apply (&p->capabilities, &warning, err) < 0)
+    return -1;
+  if (warning && sync_send (sync_fd, SYNC_WARNING, warning, -1, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return make_error (err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+  return keep_fds_for_exec (preserve_fds, err);
+}
+
+/* Returns only on failure. */
+static int
+exec_process (const struct exec_plan *plan, const struct process_config *p,
+              const struct linux_config *lc, ecirun_error_t *err)
+{
+  if (plan->late_seccomp && lc && lc->seccomp)
+    {
+      int unused_fd = -1;
+      if (seccomp_install (lc->seccomp, &unused_fd, err) < 0)
+        return -1;
+    }
+  execve (plan->exe, p->args, plan->env ? plan->env : p->env ? p->env : (char *[]){ NULL });
+  return make_error (err, errno, "exec `%s`", plan->exe);
+}
+
+void
+init_exec_process (const struct exec_child_args *a)
+{
+  const struct process_config *p = a->process;
+  ecirun_error_t err = NULL;
+  struct exec_plan plan = { 0 };
+  struct sync_msg m;
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (sync_expect (a->sync_fd, SYNC_MAPPED, &m, &err) < 0)
+    fail_on (a->sync_fd, &err);
+  if (a->want_console)
+    {
+      if (setsid () < 0)
+        {
+          make_error (&err, errno, "setsid");
+          fail_on (a->sync_fd, &err);
+        }
+      if (setup_console (p, a->sync_fd, false, &err) < 0)
+        fail_on (a->sync_fd, &err);
+    }
+  if (apply_rlimits (p, &err) < 0)
+    fail_on (a->sync_fd, &err);
+  if (prepare_process (p, a->linux_cfg, a->sync_fd, a->in_userns, a->preserve_fds, &plan, &err)
+      < 0)
+    fail_on (a->sync_fd, &err);
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
+    fail_on (a->sync_fd, &err);
+  close (a->sync_fd);
+  exec_process (&plan, p, a->linux_cfg, &err);
+  fail_on (-1, &err);
+}
+
 void
 init_run (const struct init_args *a)
 {
@@ -304,12 +398,9 @@ init_run (const struct init_args *a)
   int all_ns = a->ns_new | a->ns_joined;
   bool in_userns = all_ns & CLONE_NEWUSER;
   ecirun_error_t err = NULL;
-  cleanup_free char *exe = NULL;
   cleanup_free char *state_json = NULL;
-  cleanup_free char *warning = NULL;
+  struct exec_plan plan = { 0 };
   struct sync_msg m;
-  char **env = NULL;
-  bool late_seccomp;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (sync_expect (a->sync_fd, SYNC_MAPPED, &m, &err) < 0)
@@ -359,7 +450,7 @@ init_run (const struct init_args *a)
     init_fail (a, &err);
   if (apply_sysctl (lc, &err) < 0 || rootfs_finalize (c, &err) < 0)
     init_fail (a, &err);
-  if (a->want_console && setup_console (a, &err) < 0)
+  if (a->want_console && setup_console (p, a->sync_fd, true, &err) < 0)
     init_fail (a, &err);
   if (p->oom_score_adj.set)
     {
@@ -370,35 +461,7 @@ init_run (const struct init_args *a)
     }
   if (apply_rlimits (p, &err) < 0 || apply_personality (lc, &err) < 0)
     init_fail (a, &err);
-  if (chdir (p->cwd) < 0)
-    {
-      if (errno != ENOENT || mkdir_p (p->cwd, 0755, &err) < 0 || chdir (p->cwd) < 0)
-        {
-          make_error (&err, errno, "chdir to cwd `%s`", p->cwd);
-          init_fail (a, &err);
-        }
-    }
-  if (lookup_executable (p, &exe, &err) < 0)
-    init_fail (a, &err);
-  env = env_with_home (p);
-
-  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before dropping
-     capabilities (as runc does). A listener must reach the runtime while it still listens. */
-  late_seccomp = p->no_new_privileges && !(lc && lc->seccomp && seccomp_uses_notify (lc->seccomp));
-  if (!late_seccomp && install_seccomp (a, &err) < 0)
-    init_fail (a, &err);
-  if (switch_user (p, in_userns, &err) < 0)
-    init_fail (a, &err);
-  if (caps_apply (&p->capabilities, &warning, &err) < 0)
-    init_fail (a, &err);
-  if (warning && sync_send (a->sync_fd, SYNC_WARNING, warning, -1, &err) < 0)
-    init_fail (a, &err);
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    {
-      make_error (&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-      init_fail (a, &err);
-    }
-  if (keep_fds_for_exec (a->preserve_fds, &err) < 0)
+  if (prepare_process (p, lc, a->sync_fd, in_userns, a->preserve_fds, &plan, &err) < 0)
     init_fail (a, &err);
   /* From here the init outlives `ecirun create`, which exits once it reads READY. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -422,13 +485,6 @@ init_run (const struct init_args *a)
           < 0)
         init_fail (a, &err);
     }
-  if (late_seccomp && lc && lc->seccomp)
-    {
-      int unused_fd = -1;
-      if (seccomp_install (lc->seccomp, &unused_fd, &err) < 0)
-        init_fail (a, &err);
-    }
-  execve (exe, p->args, env ? env : p->env ? p->env : (char *[]){ NULL });
-  make_error (&err, errno, "exec `%s`", exe);
+  exec_process (&plan, p, lc, &err);
   init_fail (a, &err);
 }

@@ -23,4 +23,16 @@ struct init_args
 /* Never returns: execs the workload or exits non-zero after reporting the error. */
 __attribute__ ((noreturn)) void init_run (const struct init_args *a);
 
+/* A process started by `exec`, already in the container's namespaces and cgroup. */
+struct exec_child_args
+{
+  const struct process_config *process;
+  const struct linux_config *linux_cfg;
+  int sync_fd;
+  int preserve_fds;
+  bool want_console;
+  bool in_userns;
+};
+__attribute__ ((noreturn)) void init_exec_process (const struct exec_child_args *a);
+
 #endif

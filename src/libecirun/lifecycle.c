@@ -20,23 +20,6 @@
 #include "terminal.h"
 #include "utils.h"
 
-static struct oci_config *
-load_saved_config (int dirfd)
-{
-  cleanup_free char *buf = NULL;
-  struct oci_config *c = NULL;
-  ecirun_error_t e = NULL;
-  size_t len;
-
-  if (read_file_at (dirfd, "config.json", &buf, &len, 16 << 20, &e) < 0
-      || config_parse (buf, len, "config.json", &c, &e) < 0)
-    {
-      log_warning ("cannot read the saved config.json: %s", e->msg);
-      error_release (&e);
-      return NULL;
-    }
-  return c;
-}
 
 int
 container_start (const char *root, const char *id, ecirun_error_t *err)
@@ -316,50 +299,6 @@ container_list_free (struct container_list_entry *l, size_t n)
   free (l);
 }
 
-static int
-exit_status_of (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 255;
-}
-
-/* Forward the signals a user sends to `ecirun run` to the container init until it exits. */
-static int
-wait_forwarding_signals (const struct created_container *cc, const sigset_t *fwd,
-                         ecirun_error_t *err)
-{
-  cleanup_close int sfd = signalfd (-1, fwd, SFD_CLOEXEC);
-  int status;
-
-  if (sfd < 0)
-    return make_error (err, errno, "signalfd");
-  for (;;)
-    {
-      struct pollfd p[2] = { { .fd = cc->pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-      if (poll (p, 2, -1) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return make_error (err, errno, "poll");
-        }
-      if (p[1].revents & POLLIN)
-        {
-          struct signalfd_siginfo si;
-          if (read (sfd, &si, sizeof (si)) == sizeof (si) && si.ssi_signo != SIGCHLD)
-            sys_pidfd_send_signal (cc->pidfd, si.ssi_signo);
-        }
-      if (p[0].revents & POLLIN)
-        break;
-    }
-  while (waitpid (cc->pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return make_error (err, errno, "waitpid");
-  return exit_status_of (status);
-}
-
 int
 container_run (const struct create_opts *o, bool detach, bool keep, int *ret_status,
                ecirun_error_t *err)
@@ -393,7 +332,7 @@ container_run (const struct create_opts *o, bool detach, bool keep, int *ret_sta
     }
   if (cc.console_master >= 0)
     terminal_proxy (cc.console_master, cc.pidfd, err);
-  status = wait_forwarding_signals (&cc, &fwd, err);
+  status = wait_forwarding_signals (cc.pid, cc.pidfd, &fwd, err);
   if (status < 0)
     goto out;
   *ret_status = status;

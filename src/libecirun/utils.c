@@ -359,3 +359,21 @@ proc_start_time (pid_t pid, bool *ret_zombie)
     return 0;
   return start;
 }
+
+int
+write_pid_file (const char *path, pid_t pid, ecirun_error_t *err)
+{
+  char buf[32];
+  cleanup_free char *dir = xstrdup (path);
+  char *slash = strrchr (dir, '/');
+  cleanup_close int dfd = -1;
+  int n = snprintf (buf, sizeof (buf), "%d", (int) pid);
+
+  if (slash == NULL)
+    return write_file_atomic_at (AT_FDCWD, path, buf, n, 0644, err);
+  *slash = '\0';
+  dfd = open (*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return make_error (err, errno, "open directory of pid file `%s`", path);
+  return write_file_atomic_at (dfd, slash + 1, buf, n, 0644, err);
+}

@@ -58,6 +58,8 @@ int write_file_atomic_at (int dirfd, const char *path, const void *buf, size_t l
 int write_all (int fd, const void *buf, size_t len);
 ssize_t read_all (int fd, void *buf, size_t len);
 
+/* Write pid to path atomically (temp file + rename), as runc's --pid-file. */
+int write_pid_file (const char *path, pid_t pid, ecirun_error_t *err);
 /* mkdir -p for a host path (runtime side only: never for paths under a container rootfs). */
 int mkdir_p (const char *path, mode_t mode, ecirun_error_t *err);
 /* rm -rf below dirfd/name without following symlinks and without crossing mount points. */
