@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# `exec`: a new process in a running container: namespaces, cgroup, user, env, cwd, exit
+# status, --process, --detach, --tty, and the refusals.
+
+load helpers
+
+setup() {
+	setup_bundle
+	update_config '.hostname = "exec-host"'
+}
+
+teardown() {
+	teardown_bundle
+}
+
+@test "exec runs in the container's namespaces and exits with its own status" {
+	run_detached ct1 'exec sleep 1000'
+	local pid
+	pid=$(container_pid ct1)
+	ecirun exec ct1 sh -c 'echo "pid=$$ host=$(hostname)"; for n in net mnt pid; do readlink /proc/self/ns/$n; done'
+	assert_ok
+	assert_out_contains "host=exec-host" "$(ns_of "$pid" net)" "$(ns_of "$pid" mnt)"
+	# In the container's pid namespace the init is 1, so the exec'd shell is not.
+	assert_out_match 'pid=[0-9]+'
+	refute_out_contains "pid=$$"
+	ecirun exec ct1 sh -c 'exit 7'
+	assert_status 7
+}
+
+@test "exec joins the container's cgroup" {
+	run_detached ct1 'exec sleep 1000'
+	ecirun exec ct1 cat /proc/self/cgroup
+	assert_ok
+	local init_cg
+	init_cg=$(grep -E '^[0-9]+:(pids|memory)' "/proc/$(container_pid ct1)/cgroup" | head -1 | cut -d: -f3)
+	assert_out_contains "$init_cg"
+}
+
+@test "exec --user, --env, --cwd and --additional-gids" {
+	run_detached ct1 'exec sleep 1000'
+	ecirun exec --user 1000:1000 --additional-gids 5 --env FOO=bar --env PATH=/bin --cwd /tmp ct1 \
+		sh -c 'id -u; id -g; id -G; echo "FOO=$FOO PATH=$PATH HOME=$HOME"; pwd'
+	assert_ok
+	assert_out_contains "FOO=bar PATH=/bin HOME=/home/user" "/tmp"
+	assert_eq "${lines[0]}" 1000 "uid"
+	assert_eq "${lines[1]}" 1000 "gid"
+	assert_eq "${lines[2]}" "1000 5" "groups"
+}
+
+@test "exec --process takes a process.json" {
+	run_detached ct1 'exec sleep 1000'
+	cat >"$BATS_TEST_TMPDIR/process.json" <<-'JSON'
+		{"args": ["sh", "-c", "echo from-process-json $X; id -u"], "cwd": "/etc",
+		 "env": ["X=42", "PATH=/bin:/sbin"], "user": {"uid": 1, "gid": 1}}
+	JSON
+	ecirun exec --process "$BATS_TEST_TMPDIR/process.json" ct1
+	assert_ok
+	assert_out_contains "from-process-json 42"
+	assert_eq "${lines[1]}" 1 "uid"
+}
+
+@test "exec --detach --pid-file leaves the process running in the container" {
+	run_detached ct1 'exec sleep 1000'
+	ecirun exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" ct1 sleep 1000
+	assert_ok
+	local pid
+	pid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	[ -d "/proc/$pid" ] || fail "exec'd process $pid is not running"
+	assert_eq "$(readlink "/proc/$pid/ns/pid")" "$(ns_of "$(container_pid ct1)" pid)" "pid namespace"
+	# It is in the container's cgroup: kill --all reaches it.
+	ecirun kill --all ct1 KILL
+	assert_ok
+	retry 50 0.1 test ! -d "/proc/$pid" || fail "exec'd process $pid survived kill --all"
+}
+
+@test "exec --cap adds a capability; --no-new-privs sets no_new_privs" {
+	run_detached ct1 'exec sleep 1000'
+	ecirun exec --cap CAP_SYS_ADMIN --no-new-privs ct1 sh -c 'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status'
+	assert_ok
+	assert_out_match 'NoNewPrivs:[[:space:]]+1'
+	local eff
+	eff=$(awk '/^CapEff/ {print $2}' <<<"$output")
+	(((0x$eff >> 21) & 1)) || fail "CAP_SYS_ADMIN (21) not in CapEff $eff"
+}
+
+@test "exec --tty through --console-socket" {
+	run_detached ct1 'exec sleep 1000'
+	setup_recvtty
+	ecirun exec --tty --detach --console-socket "$CONSOLE_SOCKET" ct1 sh -c 'tty; echo tty-done-7'
+	assert_ok
+	wait_for_file 100 0.1 "$CONSOLE_OUT" tty-done-7
+	grep -q '/dev/pts/' "$CONSOLE_OUT" || fail "exec'd process has no pty: $(cat "$CONSOLE_OUT")"
+}
+
+@test "exec of a missing binary fails with a clear error" {
+	run_detached ct1 'exec sleep 1000'
+	ecirun exec ct1 /no/such/binary
+	assert_fail
+	assert_out_contains "/no/such/binary"
+}
+
+@test "exec into a stopped container, a missing container, or without a command fails" {
+	set_cmd 'true'
+	ecirun run --keep ct1
+	assert_ok
+	ecirun exec ct1 true
+	assert_fail
+	assert_out_contains "stopped"
+	ecirun exec nosuchct true
+	assert_fail
+	assert_out_contains "does not exist"
+	ecirun delete ct1
+	run_detached ct2 'exec sleep 1000'
+	ecirun exec ct2
+	assert_fail
+}
