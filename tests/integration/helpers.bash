@@ -321,12 +321,16 @@ cleanup_cgroup() {
 	done
 }
 
-# Processes whose root directory is this test's rootfs (a container's), one pid a line.
+# Processes whose root directory is this test's rootfs (a container's), one pid
+# a line. /proc/PID/root of a process in another mount namespace reads as "/",
+# so look for a marker file through it instead.
 rootfs_pids() {
-	local p r
+	local p marker=".ecirun-it-rootfs-marker"
+	[ -d "$BUNDLE/rootfs" ] || return 0
+	[ -e "$BUNDLE/rootfs/$marker" ] || : >"$BUNDLE/rootfs/$marker" || return 0
 	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		[ "$r" = "$BUNDLE/rootfs" ] && echo "${p#/proc/}"
+		[ "$p" = "/proc/$BASHPID" ] && continue
+		[ -e "$p/root/$marker" ] && echo "${p#/proc/}"
 	done
 	return 0
 }

@@ -1,0 +1,289 @@
+#!/usr/bin/env bats
+# create/run flags (--no-pivot, --no-new-keyring), terminals (consoleSize, a
+# foreground run on a pty), the cgroup namespace, the seccomp notify listener
+# (linux.seccomp.listenerPath), and concurrent create/delete.
+
+load helpers
+
+SECCOMP_LISTENER="$INTEGRATION_ROOT/seccomp-listener.py"
+
+setup() {
+	setup_bundle
+}
+
+teardown() {
+	teardown_bundle
+}
+
+@test "--no-pivot: the container runs and / is the rootfs" {
+	echo "marker-$$" >"$BUNDLE/rootfs/no-pivot-marker"
+	set_cmd 'cat /no-pivot-marker; ls /'
+	ecirun run --no-pivot ct1
+	assert_ok
+	assert_out_contains "marker-$$" "bin" "proc"
+	assert_nothing_left
+}
+
+@test "--no-new-keyring is accepted" {
+	set_cmd 'echo keyring-ok'
+	ecirun run --no-new-keyring ct1
+	assert_ok
+	assert_out_contains "keyring-ok"
+
+	ecirun create --no-new-keyring ct2
+	assert_ok
+	ecirun start ct2
+	assert_ok
+	wait_for_container 100 0.1 ct2 stopped
+	ecirun delete ct2
+	assert_ok
+	assert_nothing_left
+}
+
+@test "process.consoleSize through --console-socket with create and start" {
+	requires python3
+	setup_recvtty
+	update_config '.process.terminal = true | .process.consoleSize = {"height": 17, "width": 93}'
+	set_cmd 'stty size; echo "done-$((40 + 2))"'
+	ecirun create --console-socket "$CONSOLE_SOCKET" ct1
+	assert_ok
+	ecirun start ct1
+	assert_ok
+	wait_for_file 100 0.1 "$CONSOLE_OUT" done-42
+	xrun cat "$CONSOLE_OUT"
+	# stty prints "rows cols".
+	assert_out_contains "17 93"
+}
+
+@test "run in the foreground with a terminal and no console socket" {
+	command -v script >/dev/null || skip "test requires script (util-linux)"
+	update_config '.process.terminal = true'
+	set_cmd 'tty; stty size; echo "done-$((40 + 2))"; exit 3'
+	# script gives the runtime a pty of 24x80; the container's terminal must
+	# get the runtime's window size and carry the output and the exit status.
+	# timeout --foreground: the runtime stays in the terminal's foreground
+	# process group, as when a user types the command.
+	xsh "script -qec 'stty rows 24 cols 80; timeout --foreground 60 \"$ECIRUN\" --root \"$ROOT\" run ct1' /dev/null </dev/null"
+	assert_status 3
+	assert_out_match '/dev/pts/[0-9]+'
+	assert_out_contains "24 80" "done-42"
+	assert_nothing_left
+}
+
+@test "a new cgroup namespace: /proc/self/cgroup is rooted at /" {
+	requires cgroupns
+	update_config '.linux.namespaces += [{"type": "cgroup"}]'
+	update_config '.process.args = ["cat", "/proc/self/cgroup"]'
+	ecirun run ct1
+	assert_ok
+	[ "${#lines[@]}" -gt 0 ] || fail "no output"
+	local l
+	for l in "${lines[@]}"; do
+		# hierarchy-id:controllers:path, and the path is the namespace root.
+		[[ "$l" =~ ^[0-9]+:[^:]*:/$ ]] || fail "not rooted at /: '$l'"
+	done
+	refute_out_contains "$CGROUP"
+}
+
+# seccomp_notify_config SOCKET METADATA: mkdir/mkdirat go to the listener.
+seccomp_notify_config() {
+	update_config '.linux.seccomp = {
+		"defaultAction": "SCMP_ACT_ALLOW",
+		"listenerPath": $sock,
+		"listenerMetadata": $meta,
+		"architectures": [],
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]
+	}' --arg sock "$1" --arg meta "$2"
+}
+
+# start_listener ARGS...: seccomp-listener.py in the background on $LISTENER_SOCK.
+start_listener() {
+	LISTENER_SOCK="$TESTDIR/seccomp.sock"
+	LISTENER_PAYLOAD="$BATS_TEST_TMPDIR/payload.json"
+	LISTENER_ERR="$BATS_TEST_TMPDIR/listener.err"
+	python3 "$SECCOMP_LISTENER" --payload "$LISTENER_PAYLOAD" "$@" "$LISTENER_SOCK" \
+		>"$LISTENER_ERR" 2>&1 &
+	LISTENER_PID=$!
+	track_pid "$LISTENER_PID"
+	retry 50 0.1 test -S "$LISTENER_SOCK"
+}
+
+# wait_listener: the listener exits by itself, with status 0 (payload as expected).
+wait_listener() {
+	local rc=0
+	retry 100 0.1 sh -c "! kill -0 $LISTENER_PID 2>/dev/null" || true
+	wait "$LISTENER_PID" || rc=$?
+	LAST_CMD="seccomp-listener.py (pid $LISTENER_PID)"
+	status=$rc
+	output=$(cat "$LISTENER_ERR" 2>&1)
+	[ "$rc" -eq 0 ] || fail "the listener failed"
+}
+
+@test "seccomp listenerPath: the agent gets the fd and the state, and answers" {
+	requires python3
+	local meta='meta "data" for the agent'
+	# The agent answers every notification with EROFS (30).
+	start_listener --id ct1 --metadata "$meta" --errno 30 --log "$BATS_TEST_TMPDIR/notif.log"
+	seccomp_notify_config "$LISTENER_SOCK" "$meta"
+	set_cmd 'mkdir /newdir; echo "mkdir=$?"; test -d /newdir && echo exists; true'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "mkdir=1" "Read-only file system"
+	refute_out_contains "exists"
+
+	wait_listener
+	[ -s "$LISTENER_PAYLOAD" ] || fail "no payload written"
+	local payload
+	payload=$(cat "$LISTENER_PAYLOAD")
+	assert_json "$payload" '.fds == ["seccompFd"] and .metadata == $m and .state.id == "ct1"
+		and (.state.pid | type == "number") and .state.pid > 0' --arg m "$meta"
+	# The agent saw at least one notification.
+	xrun cat "$BATS_TEST_TMPDIR/notif.log"
+	assert_out_match 'nr=[0-9]+ pid=[0-9]+'
+	assert_nothing_left
+}
+
+@test "seccomp listenerPath: once the agent closes the fd, the syscall fails rather than hangs" {
+	requires python3
+	start_listener --id ct1 --metadata "m" --close
+	seccomp_notify_config "$LISTENER_SOCK" "m"
+	set_cmd 'mkdir /newdir; echo "mkdir=$?"; test -d /newdir && echo exists; true'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "mkdir=1"
+	refute_out_contains "exists"
+	wait_listener
+	assert_nothing_left
+}
+
+@test "seccomp listenerPath with no agent listening: create fails, nothing left" {
+	seccomp_notify_config "$TESTDIR/nobody-listens.sock" "m"
+	ecirun create ct1
+	assert_fail
+	assert_out_contains "nobody-listens.sock"
+	assert_nothing_left
+}
+
+@test "SCMP_ACT_NOTIFY without listenerPath: create fails, nothing left" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+	ecirun create ct1
+	assert_fail
+	assert_out_icontains "listenerPath"
+	assert_nothing_left
+}
+
+@test "--console-socket that nobody listens on: create fails, nothing left" {
+	update_config '.process.terminal = true'
+	ecirun create --console-socket "$TESTDIR/nobody.sock" ct1
+	assert_fail
+	assert_out_contains "nobody.sock"
+	assert_nothing_left
+}
+
+@test "10 concurrent creates of different ids all succeed" {
+	local i pids=() b
+	update_config '.root.path = $r | .process.args = ["sleep", "1000"]' --arg r "$BUNDLE/rootfs"
+	for i in $(seq 1 10); do
+		b="$TESTDIR/bundle$i"
+		mkdir "$b"
+		# One bundle and one cgroup (under the test's) per container, one rootfs.
+		jq '.linux.cgroupsPath = $cg' --arg cg "$CGROUP/ct$i" "$BUNDLE/config.json" >"$b/config.json"
+		(
+			rc=0
+			__ecirun create --bundle "$b" "ct$i" >"$BATS_TEST_TMPDIR/create$i.log" 2>&1 </dev/null || rc=$?
+			echo $rc >"$BATS_TEST_TMPDIR/create$i.rc"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in $(seq 1 10); do
+		LAST_CMD="ecirun create --bundle $TESTDIR/bundle$i ct$i (in parallel)"
+		status=$(cat "$BATS_TEST_TMPDIR/create$i.rc")
+		output=$(cat "$BATS_TEST_TMPDIR/create$i.log")
+		assert_ok
+	done
+
+	ecirun list --format json
+	assert_ok
+	assert_json "$stdout" 'length == 10 and all(.[]; .status == "created")
+		and ([.[].id] | sort) == ([range(1; 11) | "ct\(.)"] | sort)'
+	for i in $(seq 1 10); do
+		ecirun delete --force "ct$i"
+		assert_ok
+	done
+	# The runtime removes each container's cgroup; the common parent
+	# ($CGROUP) is not the runtime's to remove (runc leaves it too).
+	local d
+	for d in $(cgroup_all_paths); do
+		[ -d "$d" ] || continue
+		for i in $(seq 1 10); do
+			[ ! -d "$d/ct$i" ] || fail "cgroup $d/ct$i left behind"
+		done
+		rmdir "$d"
+	done
+	assert_nothing_left
+}
+
+@test "two concurrent delete --force of the same container" {
+	local n i rc
+	for n in 1 2 3; do
+		run_detached ct1 'sleep 1000'
+		for i in 1 2; do
+			(
+				rc=0
+				__ecirun delete --force ct1 >"$BATS_TEST_TMPDIR/delete$i.log" 2>&1 </dev/null || rc=$?
+				echo $rc >"$BATS_TEST_TMPDIR/delete$i.rc"
+			) &
+		done
+		wait
+		for i in 1 2; do
+			rc=$(cat "$BATS_TEST_TMPDIR/delete$i.rc")
+			LAST_CMD="ecirun delete --force ct1 (concurrent #$i, round $n)"
+			status=$rc
+			output=$(cat "$BATS_TEST_TMPDIR/delete$i.log")
+			# Success, or the other one got there first.
+			[ "$rc" -eq 0 ] || [[ "$output" == *"does not exist"* ]] ||
+				fail "a concurrent delete --force failed"
+		done
+		assert_nothing_left
+	done
+}
+
+@test "concurrent creates of the same id: exactly one wins, nothing half-created" {
+	local i pids=() ok=0
+	update_config '.process.args = ["sleep", "1000"]'
+	for i in $(seq 1 5); do
+		(
+			rc=0
+			__ecirun create ct1 >"$BATS_TEST_TMPDIR/create$i.log" 2>&1 </dev/null || rc=$?
+			echo $rc >"$BATS_TEST_TMPDIR/create$i.rc"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in $(seq 1 5); do
+		LAST_CMD="ecirun create ct1 (concurrent #$i)"
+		status=$(cat "$BATS_TEST_TMPDIR/create$i.rc")
+		output=$(cat "$BATS_TEST_TMPDIR/create$i.log")
+		if [ "$status" -eq 0 ]; then
+			ok=$((ok + 1))
+		else
+			assert_out_icontains "exists"
+		fi
+	done
+	LAST_CMD="5 concurrent creates of ct1"
+	status=$ok output=""
+	[ "$ok" -eq 1 ] || fail "expected exactly one create to succeed, $ok did"
+
+	ecirun state ct1
+	assert_ok
+	assert_json "$stdout" '.status == "created"'
+	# The winner's init is alive and is the only container process.
+	local pid
+	pid=$(jq -r .pid <<<"$stdout")
+	assert_eq "$(rootfs_pids)" "$pid" "container processes"
+	ecirun delete --force ct1
+	assert_ok
+	assert_nothing_left
+}
