@@ -122,7 +122,10 @@ log_emit (enum log_level level, const char *msg, bool to_stderr)
       else
         write_text_line (log_fd, level, ts, msg);
     }
-  if (to_stderr)
+  if (to_stderr && log_fd < 0 && log_fmt == LOG_FORMAT_JSON)
+    /* --log-format json without --log: stderr is the log, in that format (as runc does). */
+    write_json_line (STDERR_FILENO, level, ts, msg);
+  else if (to_stderr)
     {
       char *line = NULL;
       int n;
