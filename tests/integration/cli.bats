@@ -101,6 +101,16 @@ teardown() {
 	assert_ok "the last line of $log is the error naming the rootfs: $(cat "$log")"
 }
 
+@test "--log-format json without --log: the error on stderr is a JSON line" {
+	update_config '.root.path = "no-such-rootfs"'
+	ecirun --log-format json create ct1
+	assert_fail
+	assert_nothing_left
+	local last
+	last=$(tail -n 1 <<<"$stderr")
+	assert_json "$last" '.level == "error" and (.msg | contains("no-such-rootfs")) and (.time | type == "string")'
+}
+
 @test "--log FILE --log-format text: level=error" {
 	local log="$BATS_TEST_TMPDIR/log.txt"
 	update_config '.root.path = "no-such-rootfs"'
