@@ -177,6 +177,7 @@ main (int argc, char **argv)
     {
       if (strcmp (commands[i].name, cmd) != 0)
         continue;
+      log_debug ("%s: root `%s`, %d argument(s)", cmd, g.root, argc - optind - 1);
       optind++;
       ret = commands[i].fn (&g, argc - optind + 1, argv + optind - 1, &err);
       if (ret < 0)
