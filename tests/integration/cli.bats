@@ -132,10 +132,13 @@ teardown() {
 	ecirun --debug list
 	assert_ok
 	set_cmd 'echo hello-debug'
-	ecirun --debug --log "$BATS_TEST_TMPDIR/debug.log" run ct1
+	ecirun --debug --log "$BATS_TEST_TMPDIR/debug.log" --log-format json run ct1
 	assert_ok
 	assert_out_contains "hello-debug"
 	assert_nothing_left
+	# --debug adds debug messages to the log.
+	xrun jq -e -s 'any(.[]; .level == "debug")' "$BATS_TEST_TMPDIR/debug.log"
+	assert_ok "a debug line in the log: $(cat "$BATS_TEST_TMPDIR/debug.log")"
 }
 
 @test "kill with too many arguments fails and signals nothing" {
