@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -297,6 +298,33 @@ keep_fds_for_exec (int preserve_fds, ecirun_error_t *err)
   return 0;
 }
 
+/* The mount trees the runtime prepared, until it says SYNC_MAPPED. */
+static int
+receive_trees (int sync_fd, int *trees, size_t n_mounts, ecirun_error_t *err)
+{
+  for (;;)
+    {
+      struct sync_msg m;
+      long idx;
+
+      if (sync_recv (sync_fd, &m, err) < 0)
+        return -1;
+      if (m.stage == SYNC_MAPPED)
+        return 0;
+      if (m.stage == SYNC_ERROR)
+        return make_error (err, 0, "%s", m.payload);
+      if (m.stage != SYNC_MOUNT_FD || m.fd < 0)
+        return make_error (err, 0, "sync: unexpected stage %s", sync_stage_name (m.stage));
+      idx = strtol (m.payload, NULL, 10);
+      if (idx < -1 || idx >= (long) n_mounts)
+        {
+          close (m.fd);
+          return make_error (err, 0, "sync: bad mount index %ld", idx);
+        }
+      trees[idx + 1] = m.fd;
+    }
+}
+
 /* What is left to do after the runtime let the process go: the late seccomp filter and exec. */
 struct exec_plan
 {
@@ -399,11 +427,15 @@ init_run (const struct init_args *a)
   bool in_userns = all_ns & CLONE_NEWUSER;
   ecirun_error_t err = NULL;
   cleanup_free char *state_json = NULL;
+  cleanup_free int *trees = NULL;
   struct exec_plan plan = { 0 };
   struct sync_msg m;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (sync_expect (a->sync_fd, SYNC_MAPPED, &m, &err) < 0)
+  trees = xmalloc0 ((c->n_mounts + 1) * sizeof (int));
+  for (size_t i = 0; i <= c->n_mounts; i++)
+    trees[i] = -1;
+  if (receive_trees (a->sync_fd, trees, c->n_mounts, &err) < 0)
     init_fail (a, &err);
   if (in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
@@ -423,7 +455,7 @@ init_run (const struct init_args *a)
       make_error (&err, errno, "setsid");
       init_fail (a, &err);
     }
-  if (rootfs_prepare (c, a->rootfs, all_ns, &err) < 0)
+  if (rootfs_prepare (c, a->rootfs, all_ns, trees, &err) < 0)
     init_fail (a, &err);
 
   /* The runtime runs prestart and createRuntime hooks now, then sends the state JSON. */

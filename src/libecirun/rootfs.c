@@ -66,12 +66,13 @@ set_propagation (int target_fd, unsigned long propagation, const char *dest, eci
   return 0;
 }
 
-/* Bind `source` (a host path, or relative to the bundle: the cwd) onto dest in rootfd. */
+/* Bind `source` (a host path, or relative to the bundle: the cwd) onto dest in rootfd. `tree`,
+   when >= 0, is the source already cloned (and ID-mapped) by the runtime; it is consumed. */
 static int
-mount_bind (int rootfd, const struct mount_config *m, const struct mount_opts *o,
+mount_bind (int rootfd, const struct mount_config *m, const struct mount_opts *o, int prepared,
             ecirun_error_t *err)
 {
-  cleanup_close int tree = -1;
+  cleanup_close int tree = prepared;
   cleanup_close int target = -1;
   cleanup_close int mounted = -1;
   struct mount_attr attr = { 0 };
@@ -79,13 +80,14 @@ mount_bind (int rootfd, const struct mount_config *m, const struct mount_opts *o
 
   if (m->source == NULL)
     return make_error (err, 0, "mount `%s`: a bind mount needs a source", m->destination);
-  if (stat (m->source, &sb) < 0)
+  if ((tree >= 0 ? fstat (tree, &sb) : stat (m->source, &sb)) < 0)
     return make_error (err, errno, "mount `%s`: bind source `%s`", m->destination, m->source);
   target = fs_create_in_root (rootfd, m->destination, !S_ISDIR (sb.st_mode), 0644, err);
   if (target < 0)
     return -1;
-  tree = sys_open_tree (AT_FDCWD, m->source,
-                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->recursive ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    tree = sys_open_tree (AT_FDCWD, m->source,
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->recursive ? AT_RECURSIVE : 0));
   if (tree < 0)
     return make_error (err, errno, "mount `%s`: clone `%s`", m->destination, m->source);
   flags_to_attr (o->flags, o->clear_flags, &attr);
@@ -118,7 +120,7 @@ mount_bind_fallback (int rootfd, const struct mount_config *m, const struct moun
 
   bm.source = (char *) host_path;
   bo.bind = bo.recursive = true;
-  return mount_bind (rootfd, &bm, &bo, err);
+  return mount_bind (rootfd, &bm, &bo, -1, err);
 }
 
 /* The path of the calling process's cgroup in the hierarchy whose super options are `super`
@@ -181,7 +183,7 @@ mount_cgroup_hierarchy (int rootfd, const char *dest, const char *host_mnt, cons
       bo.bind = true;
       bo.recursive = true;
       {
-        int r = mount_bind (rootfd, &bm, &bo, err);
+        int r = mount_bind (rootfd, &bm, &bo, -1, err);
         free (bm.source);
         return r;
       }
@@ -262,7 +264,7 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
 }
 
 static int
-mount_one (int rootfd, const struct mount_config *m, int ns, ecirun_error_t *err)
+mount_one (int rootfd, const struct mount_config *m, int ns, int tree, ecirun_error_t *err)
 {
   struct mount_opts o = { 0 };
   cleanup_close int target = -1;
@@ -276,7 +278,7 @@ mount_one (int rootfd, const struct mount_config *m, int ns, ecirun_error_t *err
   if (o.bind || strcmp (type, "bind") == 0)
     {
       o.bind = true;
-      ret = mount_bind (rootfd, m, &o, err);
+      ret = mount_bind (rootfd, m, &o, tree, err);
       goto out;
     }
   if (strcmp (type, "cgroup") == 0)
@@ -340,7 +342,8 @@ make_parent_mount_private (const char *rootfs, ecirun_error_t *err)
 }
 
 int
-rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, ecirun_error_t *err)
+rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, int *trees,
+                ecirun_error_t *err)
 {
   cleanup_close int rootfd = -1;
   const struct linux_config *lc = c->linux_cfg;
@@ -358,15 +361,27 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, ecirun_e
   /* Before the bind, so that the rootfs mount is not born shared either. */
   if ((prop & MS_SHARED) && make_parent_mount_private (rootfs, err) < 0)
     return -1;
-  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+  if (trees[0] >= 0)
+    {
+      /* The runtime cloned (and ID-mapped) the rootfs: attach it over the original. */
+      if (sys_move_mount (trees[0], "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return make_error (err, errno, "attach the ID-mapped rootfs on `%s`", rootfs);
+      close (trees[0]);
+      trees[0] = -1;
+    }
+  else if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return make_error (err, errno, "bind mount rootfs `%s`", rootfs);
   rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return make_error (err, errno, "open rootfs `%s`", rootfs);
 
   for (size_t i = 0; i < c->n_mounts; i++)
-    if (mount_one (rootfd, &c->mounts[i], ns, err) < 0)
-      return -1;
+    {
+      int tree = trees[i + 1];
+      trees[i + 1] = -1;
+      if (mount_one (rootfd, &c->mounts[i], ns, tree, err) < 0)
+        return -1;
+    }
 
   if (devices_create (rootfd, lc, ns & CLONE_NEWUSER, err) < 0)
     return -1;

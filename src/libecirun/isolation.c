@@ -1,0 +1,231 @@
+#include <config.h>
+#include "isolation.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include "mount_opts.h"
+#include "sync.h"
+#include "syscalls.h"
+#include "utils.h"
+
+static int
+same_inode (int fd, const char *path)
+{
+  struct stat a, b;
+  return fstat (fd, &a) == 0 && stat (path, &b) == 0 && a.st_ino == b.st_ino
+         && a.st_dev == b.st_dev;
+}
+
+/* A mapping a container may bring: one contiguous range from container ID 0, at least 65536
+   IDs, never host ID 0. */
+static int
+check_mapping (const char *what, const struct id_mapping *m, size_t n, ecirun_error_t *err)
+{
+  uint64_t total = 0;
+
+  if (n == 0)
+    return make_error (err, 0, "config.json: linux.%s is missing for the user namespace", what);
+  for (size_t i = 0; i < n; i++)
+    {
+      if (i == 0 && m[0].container_id != 0)
+        return make_error (err, 0, "config.json: linux.%s must start at container ID 0", what);
+      if (i > 0
+          && (m[i].container_id != m[i - 1].container_id + m[i - 1].size
+              || m[i].host_id != m[i - 1].host_id + m[i - 1].size))
+        return make_error (err, 0, "config.json: linux.%s must be one contiguous range", what);
+      total += m[i].size;
+    }
+  if (total < 65536)
+    return make_error (err, 0, "config.json: linux.%s maps %llu IDs; at least 65536 are needed",
+                       what, (unsigned long long) total);
+  if (m[0].host_id == 0 || (uint64_t) m[0].host_id + total > UINT32_MAX + 1ULL)
+    return make_error (err, 0, "config.json: linux.%s maps host ID 0 (container root must never "
+                               "be host root)", what);
+  return 0;
+}
+
+int
+isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_error_t *err)
+{
+  static const int required[] = { NS_PID, NS_NETWORK, NS_IPC, NS_UTS };
+  struct namespace_config *ns = lc->namespaces;
+  int owner = -1;
+
+  *ret_owner_fd = -1;
+  for (size_t i = 0; i < ARRAY_SIZE (required); i++)
+    if (!ns[required[i]].present)
+      return make_error (err, 0, "host %s namespace is not allowed: config.json has no \"%s\" "
+                                 "entry in linux.namespaces",
+                         ns_type_name (required[i]), ns_type_name (required[i]));
+  ns[NS_CGROUP].present = true;
+
+  if (ns[NS_USER].present && ns[NS_USER].path)
+    {
+      cleanup_close int fd = open (ns[NS_USER].path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return make_error (err, errno, "open user namespace `%s`", ns[NS_USER].path);
+      if (same_inode (fd, "/proc/self/ns/user"))
+        return make_error (err, 0, "host user namespace is not allowed: %s", ns[NS_USER].path);
+      return 0;
+    }
+
+  /* Namespaces joined by path belong to another container: join its user namespace too. */
+  for (int t = 0; t < NS__MAX; t++)
+    {
+      cleanup_close int fd = -1;
+      int o;
+
+      if (t == NS_USER || !ns[t].present || ns[t].path == NULL)
+        continue;
+      fd = open (ns[t].path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          if (owner >= 0)
+            close (owner);
+          return make_error (err, errno, "open %s namespace `%s`", ns_type_name (t), ns[t].path);
+        }
+      o = ioctl (fd, NS_GET_USERNS);
+      if (o < 0 || same_inode (o, "/proc/self/ns/user"))
+        {
+          if (o >= 0)
+            close (o);
+          if (owner >= 0)
+            close (owner);
+          return make_error (err, 0, "host %s namespace is not allowed: %s", ns_type_name (t),
+                             ns[t].path);
+        }
+      if (owner >= 0)
+        {
+          struct stat a, b;
+          bool same = fstat (owner, &a) == 0 && fstat (o, &b) == 0 && a.st_ino == b.st_ino;
+          close (o);
+          if (!same)
+            {
+              close (owner);
+              return make_error (err, 0, "linux.namespaces join namespaces of different "
+                                         "containers");
+            }
+        }
+      else
+        owner = o;
+    }
+  ns[NS_USER].present = true;
+  if (owner >= 0)
+    {
+      free (ns[NS_USER].path);
+      ns[NS_USER].path = xasprintf ("/proc/self/fd/%d", owner);
+      *ret_owner_fd = owner;
+      return 0;
+    }
+  if (lc->n_uid_mappings || lc->n_gid_mappings)
+    {
+      if (check_mapping ("uidMappings", lc->uid_mappings, lc->n_uid_mappings, err) < 0
+          || check_mapping ("gidMappings", lc->gid_mappings, lc->n_gid_mappings, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static bool
+pseudo_fs (int fd)
+{
+  struct statfs sf;
+
+  if (fstatfs (fd, &sf) < 0)
+    return false;
+  switch ((unsigned long) sf.f_type)
+    {
+    case PROC_SUPER_MAGIC:
+    case SYSFS_MAGIC:
+    case DEVPTS_SUPER_MAGIC:
+    case CGROUP_SUPER_MAGIC:
+    case CGROUP2_SUPER_MAGIC:
+    case 0x19800202: /* mqueue */
+    case SECURITYFS_MAGIC:
+    case DEBUGFS_MAGIC:
+    case TRACEFS_MAGIC:
+    case BPF_FS_MAGIC:
+      return true;
+    default:
+      return false;
+    }
+}
+
+static int
+clone_idmapped (const char *source, bool recursive, int userns, const char *what,
+                ecirun_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
+  int tree = sys_open_tree (AT_FDCWD, source,
+                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+
+  if (tree < 0)
+    return make_error (err, errno, "%s: clone `%s`", what, source);
+  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
+    {
+      int saved = errno;
+      if (pseudo_fs (tree))
+        return tree; /* ownership there is the kernel's, not the disk's */
+      close (tree);
+      return make_error (err, saved,
+                         "%s: `%s` cannot be ID-mapped into the container's user namespace "
+                         "(its file system does not support ID-mapped mounts)",
+                         what, source);
+    }
+  return tree;
+}
+
+static int
+send_tree (int sync_fd, long index, int tree, ecirun_error_t *err)
+{
+  char buf[32];
+  int r;
+
+  snprintf (buf, sizeof (buf), "%ld", index);
+  r = sync_send (sync_fd, SYNC_MOUNT_FD, buf, tree, err);
+  close (tree);
+  return r;
+}
+
+int
+isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init, int sync_fd,
+                      ecirun_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/ns/user", (int) init);
+  cleanup_close int userns = open (path, O_RDONLY | O_CLOEXEC);
+  int tree;
+
+  if (userns < 0)
+    return make_error (err, errno, "open the container's user namespace");
+  tree = clone_idmapped (rootfs, true, userns, "rootfs", err);
+  if (tree < 0 || send_tree (sync_fd, -1, tree, err) < 0)
+    return -1;
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      const struct mount_config *m = &c->mounts[i];
+      struct mount_opts o = { 0 };
+      cleanup_free char *what = NULL;
+      bool bind, recursive;
+
+      if (mount_opts_parse (m->options, m->n_options, &o, err) < 0)
+        return error_wrap (err, "mount `%s`", m->destination);
+      bind = o.bind || (m->type && strcmp (m->type, "bind") == 0);
+      recursive = o.recursive;
+      mount_opts_release (&o);
+      if (!bind || m->source == NULL)
+        continue;
+      what = xasprintf ("mounts[%zu] (%s)", i, m->destination);
+      tree = clone_idmapped (m->source, recursive, userns, what, err);
+      if (tree < 0 || send_tree (sync_fd, i, tree, err) < 0)
+        return -1;
+    }
+  return 0;
+}

@@ -1,0 +1,25 @@
+/* The isolation every container gets (DESIGN.md §1): its own user namespace holding an
+   exclusive ID block, no namespace of the host, and file systems ID-mapped into it. */
+#ifndef ECIRUN_ISOLATION_H
+#define ECIRUN_ISOLATION_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "config.h"
+#include "error.h"
+
+/* Before anything is created: refuse host namespaces (a missing pid/network/ipc/uts entry, or
+   a path to a namespace the host's user namespace owns), always add a cgroup namespace, and
+   settle the user namespace: the owner of the namespaces the config joins (another
+   container's), or a new one. Mappings given by the config (userns-remap, Kubernetes) are
+   validated. *ret_owner_fd holds the joined user namespace open (-1 when none). */
+int isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_error_t *err);
+
+/* Clone the rootfs (index -1) and every bind-mount source, ID-mapped into the user namespace
+   of `init`, and send each to the init (SYNC_MOUNT_FD) to be attached in its mount namespace.
+   A source whose file system cannot be ID-mapped fails with a clear error, unless it is a
+   kernel pseudo file system (proc, sysfs, ...), bound as it is. */
+int isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init, int sync_fd,
+                          ecirun_error_t *err);
+
+#endif
