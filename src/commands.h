@@ -26,6 +26,11 @@ int cmd_state (struct global_opts *g, int argc, char **argv, ecirun_error_t *err
 int cmd_kill (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
 int cmd_delete (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
 int cmd_list (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
+int cmd_ps (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
+int cmd_pause (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
+int cmd_resume (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
+int cmd_update (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
+int cmd_events (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
 int cmd_features (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
 
 /* Shared by create and run: parse the create flags into o; returns the index of the id

@@ -38,6 +38,21 @@ static const struct command commands[] = {
     "one first." },
   { "list", cmd_list,
     "list [--quiet] [--format table|json]\n  List the containers under --root." },
+  { "ps", cmd_ps,
+    "ps [--format table|json] ID [PS OPTIONS]\n  List the processes of a container: ps(1) rows "
+    "(default ps -ef) or a JSON array of pids." },
+  { "pause", cmd_pause, "pause ID\n  Freeze every process of a running container." },
+  { "resume", cmd_resume, "resume ID\n  Thaw a paused container." },
+  { "update", cmd_update,
+    "update [--resources FILE|-] [--memory N] [--memory-reservation N] [--memory-swap N]\n"
+    "       [--kernel-memory N] [--kernel-memory-tcp N] [--cpu-share N] [--cpu-period N]\n"
+    "       [--cpu-quota N] [--cpu-rt-period N] [--cpu-rt-runtime N] [--cpuset-cpus LIST]\n"
+    "       [--cpuset-mems LIST] [--pids-limit N] [--blkio-weight N] ID\n"
+    "  Change the resource limits of a container (LinuxResources JSON, flags override it;\n"
+    "  memory sizes take k/m/g suffixes, -1 is unlimited)." },
+  { "events", cmd_events,
+    "events [--stats] [--interval 5s] ID\n  Print resource usage of a container as JSON: once "
+    "with --stats, else every interval, with OOM events, until it stops." },
   { "spec", cmd_spec,
     "spec [--bundle DIR] [--rootless]\n  Write a default config.json into the bundle." },
   { "features", cmd_features, "features\n  Print what this runtime supports, as JSON." },

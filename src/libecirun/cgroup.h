@@ -44,4 +44,71 @@ int cgroup_apply (struct cgroup *cg, const struct resources_config *res, ecirun_
 int cgroup_destroy (struct cgroup *cg, ecirun_error_t *err);
 void cgroup_free (struct cgroup *cg);
 
+/* Usage counters of a container's cgroup, in runc's `events --stats` terms (v1 files, or the v2
+   files mapped onto them). Absent files leave zeros. */
+struct cgroup_mem_entry
+{
+  uint64_t limit, usage, max, failcnt;
+};
+struct cgroup_blkio_entry
+{
+  uint64_t major, minor, value;
+  char op[16];
+};
+enum cgroup_blkio_kind
+{
+  BLKIO_SERVICE_BYTES,
+  BLKIO_SERVICED,
+  BLKIO_QUEUED,
+  BLKIO_SERVICE_TIME,
+  BLKIO_WAIT_TIME,
+  BLKIO_MERGED,
+  BLKIO_TIME,
+  BLKIO_SECTORS,
+  BLKIO__MAX,
+};
+struct cgroup_stats
+{
+  struct
+  {
+    uint64_t total, kernel, user; /* ns */
+    uint64_t *percpu, *percpu_kernel, *percpu_user;
+    size_t n_percpu, n_percpu_kernel, n_percpu_user;
+    uint64_t periods, throttled_periods, throttled_time;
+  } cpu;
+  struct
+  {
+    uint16_t *cpus, *mems;
+    size_t n_cpus, n_mems;
+    uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page,
+        memory_spread_slab, memory_pressure, sched_load_balance;
+    int64_t sched_relax_domain_level;
+  } cpuset;
+  struct
+  {
+    uint64_t cache;
+    struct cgroup_mem_entry usage, swap, kernel, kernel_tcp;
+    char **raw_keys; /* memory.stat, in file order */
+    uint64_t *raw_values;
+    size_t n_raw;
+  } memory;
+  struct
+  {
+    uint64_t current, limit; /* limit 0: unlimited */
+  } pids;
+  struct
+  {
+    struct cgroup_blkio_entry *e;
+    size_t n;
+  } blkio[BLKIO__MAX];
+};
+int cgroup_stats (struct cgroup *cg, struct cgroup_stats *ret, ecirun_error_t *err);
+void cgroup_stats_release (struct cgroup_stats *s);
+/* How many OOM events the cgroup has seen (v1 memory.oom_control oom_kill, v2 memory.events
+   oom_kill); 0 without a memory controller; an error when the cgroup is gone. */
+int cgroup_oom_count (struct cgroup *cg, uint64_t *ret, ecirun_error_t *err);
+/* An fd that becomes readable (v1: eventfd on memory.oom_control) or raises POLLPRI (v2:
+   memory.events) when an OOM may have happened; -1 when there is none. *ret_pri tells which. */
+int cgroup_oom_watch_fd (struct cgroup *cg, bool *ret_pri);
+
 #endif
