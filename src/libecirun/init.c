@@ -300,7 +300,7 @@ keep_fds_for_exec (int preserve_fds, ecirun_error_t *err)
 
 /* The mount trees the runtime prepared, until it says SYNC_MAPPED. */
 static int
-receive_trees (int sync_fd, int *trees, size_t n_mounts, ecirun_error_t *err)
+receive_trees (int sync_fd, int *trees, size_t n_mounts, char **ret_overlay, ecirun_error_t *err)
 {
   for (;;)
     {
@@ -313,6 +313,12 @@ receive_trees (int sync_fd, int *trees, size_t n_mounts, ecirun_error_t *err)
         return 0;
       if (m.stage == SYNC_ERROR)
         return make_error (err, 0, "%s", m.payload);
+      if (m.stage == SYNC_OVERLAY && m.fd >= 0)
+        {
+          trees[0] = m.fd;
+          *ret_overlay = xstrdup (m.payload);
+          continue;
+        }
       if (m.stage != SYNC_MOUNT_FD || m.fd < 0)
         return make_error (err, 0, "sync: unexpected stage %s", sync_stage_name (m.stage));
       idx = strtol (m.payload, NULL, 10);
@@ -428,6 +434,7 @@ init_run (const struct init_args *a)
   ecirun_error_t err = NULL;
   cleanup_free char *state_json = NULL;
   cleanup_free int *trees = NULL;
+  cleanup_free char *overlay = NULL;
   struct exec_plan plan = { 0 };
   struct sync_msg m;
 
@@ -435,7 +442,7 @@ init_run (const struct init_args *a)
   trees = xmalloc0 ((c->n_mounts + 1) * sizeof (int));
   for (size_t i = 0; i <= c->n_mounts; i++)
     trees[i] = -1;
-  if (receive_trees (a->sync_fd, trees, c->n_mounts, &err) < 0)
+  if (receive_trees (a->sync_fd, trees, c->n_mounts, &overlay, &err) < 0)
     init_fail (a, &err);
   if (in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
@@ -455,7 +462,7 @@ init_run (const struct init_args *a)
       make_error (&err, errno, "setsid");
       init_fail (a, &err);
     }
-  if (rootfs_prepare (c, a->rootfs, all_ns, trees, &err) < 0)
+  if (rootfs_prepare (c, a->rootfs, all_ns, trees, overlay, &err) < 0)
     init_fail (a, &err);
 
   /* The runtime runs prestart and createRuntime hooks now, then sends the state JSON. */

@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include "mount_opts.h"
+#include "overlay.h"
 #include "sync.h"
 #include "syscalls.h"
 #include "utils.h"
@@ -201,13 +202,34 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init
 {
   cleanup_free char *path = xasprintf ("/proc/%d/ns/user", (int) init);
   cleanup_close int userns = open (path, O_RDONLY | O_CLOEXEC);
+  struct overlay_rootfs *ovl = NULL;
   int tree;
 
   if (userns < 0)
     return make_error (err, errno, "open the container's user namespace");
-  tree = clone_idmapped (rootfs, true, userns, "rootfs", err);
-  if (tree < 0 || send_tree (sync_fd, -1, tree, err) < 0)
+  if (overlay_detect (rootfs, &ovl, err) < 0)
     return -1;
+  if (ovl)
+    {
+      /* Only the layers' own mount: other containers' overlays below it stay out. */
+      int r = overlay_mark_user_xattrs (ovl, err);
+      if (r == 0)
+        {
+          tree = clone_idmapped (ovl->base, false, userns, "rootfs layers", err);
+          r = tree < 0 ? -1 : sync_send (sync_fd, SYNC_OVERLAY, ovl->options, tree, err);
+          if (tree >= 0)
+            close (tree);
+        }
+      overlay_free (ovl);
+      if (r < 0)
+        return -1;
+    }
+  else
+    {
+      tree = clone_idmapped (rootfs, true, userns, "rootfs", err);
+      if (tree < 0 || send_tree (sync_fd, -1, tree, err) < 0)
+        return -1;
+    }
   for (size_t i = 0; i < c->n_mounts; i++)
     {
       const struct mount_config *m = &c->mounts[i];

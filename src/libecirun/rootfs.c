@@ -341,9 +341,30 @@ make_parent_mount_private (const char *rootfs, ecirun_error_t *err)
     }
 }
 
+/* Cover the rootfs with its ID-mapped layers, then mount a new overlay of them on top, from
+   inside the user namespace (userxattr: trusted.* xattrs are out of reach there). */
+static int
+mount_overlay_rootfs (const char *rootfs, int layers, const char *opts, ecirun_error_t *err)
+{
+  cleanup_close int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_free char *data = xasprintf ("%s,userxattr", opts);
+  int r = 0;
+
+  if (sys_move_mount (layers, "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return make_error (err, errno, "attach the ID-mapped layers on `%s`", rootfs);
+  /* The options are relative to the layers' directory, which keeps them short. */
+  if (chdir (rootfs) < 0)
+    return make_error (err, errno, "chdir to the layers of `%s`", rootfs);
+  if (mount ("overlay", rootfs, "overlay", 0, data) < 0)
+    r = make_error (err, errno, "mount the rootfs overlay over ID-mapped layers (%s)", data);
+  if (cwd >= 0 && fchdir (cwd) < 0 && r == 0)
+    r = make_error (err, errno, "fchdir");
+  return r;
+}
+
 int
 rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, int *trees,
-                ecirun_error_t *err)
+                const char *overlay_opts, ecirun_error_t *err)
 {
   cleanup_close int rootfd = -1;
   const struct linux_config *lc = c->linux_cfg;
@@ -361,7 +382,15 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, int *tre
   /* Before the bind, so that the rootfs mount is not born shared either. */
   if ((prop & MS_SHARED) && make_parent_mount_private (rootfs, err) < 0)
     return -1;
-  if (trees[0] >= 0)
+  if (trees[0] >= 0 && overlay_opts)
+    {
+      int r = mount_overlay_rootfs (rootfs, trees[0], overlay_opts, err);
+      close (trees[0]);
+      trees[0] = -1;
+      if (r < 0)
+        return -1;
+    }
+  else if (trees[0] >= 0)
     {
       /* The runtime cloned (and ID-mapped) the rootfs: attach it over the original. */
       if (sys_move_mount (trees[0], "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)

@@ -12,9 +12,10 @@
    is impossible and devices are bind-mounted from the host; without a cgroup namespace the
    container's own cgroup directories are bind-mounted instead of mounting cgroup file systems. */
 /* trees: n_mounts + 1 fds, -1 where absent: [0] the rootfs, [i + 1] the source of mounts[i],
-   cloned (and ID-mapped) by the runtime; each is consumed. */
+   cloned (and ID-mapped) by the runtime; each is consumed. With overlay_opts, trees[0] holds
+   the ID-mapped layers of an overlay rootfs, re-mounted here with those (relative) options. */
 int rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, int *trees,
-                    ecirun_error_t *err);
+                    const char *overlay_opts, ecirun_error_t *err);
 /* pivot_root (or MS_MOVE + chroot with no_pivot) into rootfs and drop the old root. */
 int rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot,
                   ecirun_error_t *err);

@@ -20,6 +20,7 @@ sync_stage_name (enum sync_stage s)
   static const char *const names[] = {
     [SYNC_INIT_PID] = "init-pid",
     [SYNC_MOUNT_FD] = "mount-fd",
+    [SYNC_OVERLAY] = "overlay",
     [SYNC_MAPPED] = "mapped",
     [SYNC_TIMENS] = "timens",
     [SYNC_TIMENS_DONE] = "timens-done",

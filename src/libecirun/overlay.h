@@ -1,0 +1,26 @@
+/* A rootfs that is an overlay mount (dockerd's overlay2, containerd's overlayfs snapshotter)
+   cannot be ID-mapped itself. The runtime ID-maps the directory that holds its layers instead,
+   and the init mounts a new overlay over those ID-mapped layers from inside the container's
+   user namespace (DESIGN.md §4). */
+#ifndef ECIRUN_OVERLAY_H
+#define ECIRUN_OVERLAY_H
+
+#include <stdbool.h>
+#include "error.h"
+
+struct overlay_rootfs
+{
+  char *base;    /* the directory that holds every layer */
+  char *options; /* lowerdir=...,upperdir=...,workdir=... relative to base */
+};
+
+/* *ret is NULL when rootfs is not the root of an overlay mount. */
+int overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t *err);
+void overlay_free (struct overlay_rootfs *o);
+
+/* An overlay mounted in a user namespace reads user.overlay.* xattrs, not trusted.overlay.*:
+   give every directory marked trusted.overlay.opaque in the lower layers the user.overlay
+   mark too, once per layer (remembered with an xattr on the layer's root). */
+int overlay_mark_user_xattrs (const struct overlay_rootfs *o, ecirun_error_t *err);
+
+#endif
