@@ -95,17 +95,27 @@ signal_all (const struct container_state *s, int sig, ecirun_error_t *err)
   struct cgroup *cg = NULL;
   pid_t *pids = NULL;
   size_t n = 0;
+  bool was_frozen = false;
   int r = -1;
 
-  if (cgroup_open (s->cgroup_path, &cg, err) < 0 || cgroup_pids (cg, &pids, &n, err) < 0)
+  if (cgroup_open (s->cgroup_path, &cg, err) < 0 || cgroup_is_frozen (cg, &was_frozen, err) < 0)
     goto out;
+  /* Frozen, no process can fork a child the loop would miss. */
+  if (!was_frozen && cgroup_freeze (cg, true, err) < 0)
+    goto out;
+  if (cgroup_pids (cg, &pids, &n, err) < 0)
+    goto thaw;
   for (size_t i = 0; i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)
       {
         make_error (err, errno, "kill %d", (int) pids[i]);
-        goto out;
+        goto thaw;
       }
   r = 0;
+thaw:
+  /* A paused container stays paused, unless it was killed: frozen, it could not die. */
+  if ((!was_frozen || sig == SIGKILL) && cgroup_freeze (cg, false, r < 0 ? NULL : err) < 0)
+    r = -1;
 out:
   free (pids);
   cgroup_free (cg);
