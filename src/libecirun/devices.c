@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "fs.h"
+#include "sync.h"
+#include "syscalls.h"
 #include "utils.h"
 
 static const struct device_config default_devices[] = {
@@ -93,27 +96,124 @@ listed_in_config (const struct linux_config *lc, const char *path)
   return false;
 }
 
-int
-devices_create (int rootfd, const struct linux_config *lc, bool bind, ecirun_error_t *err)
+/* Call fn for every device the container gets: the defaults the config does not override,
+   then linux.devices. */
+static int
+devices_foreach (const struct linux_config *lc,
+                 int (*fn) (const struct device_config *d, void *data, ecirun_error_t *err),
+                 void *data, ecirun_error_t *err)
 {
   for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
-    {
-      const struct device_config *d = &default_devices[i];
-      if (listed_in_config (lc, d->path))
-        continue;
-      if ((bind ? device_bind (rootfd, d, err) : device_mknod (rootfd, d, err)) < 0)
-        return -1;
-    }
+    if (!listed_in_config (lc, default_devices[i].path) && fn (&default_devices[i], data, err) < 0)
+      return -1;
   for (size_t i = 0; lc && i < lc->n_devices; i++)
     {
       const struct device_config *d = &lc->devices[i];
-      if (d->path == NULL || d->path[0] != '/' || strncmp (d->path, "/dev/", 5) != 0)
+      if (d->path == NULL || strncmp (d->path, "/dev/", 5) != 0 || strstr (d->path, "/../"))
         return make_error (err, 0, "linux.devices[%zu].path `%s` must be under /dev", i,
                            d->path ? d->path : "");
-      if ((bind ? device_bind (rootfd, d, err) : device_mknod (rootfd, d, err)) < 0)
+      if (fn (d, data, err) < 0)
         return -1;
     }
   return 0;
+}
+
+struct create_data
+{
+  int rootfd;
+  bool bind;
+  struct device_tree *trees;
+  size_t n_trees;
+};
+
+static int
+attach_tree (int rootfd, const struct device_config *d, int tree, ecirun_error_t *err)
+{
+  cleanup_close int target = fs_create_in_root (rootfd, d->path, true, 0600, err);
+
+  if (target < 0)
+    return -1;
+  if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return make_error (err, errno, "attach device `%s`", d->path);
+  return 0;
+}
+
+static int
+create_one (const struct device_config *d, void *data, ecirun_error_t *err)
+{
+  struct create_data *cd = data;
+
+  for (size_t i = 0; i < cd->n_trees; i++)
+    if (cd->trees[i].fd >= 0 && strcmp (cd->trees[i].path, d->path) == 0)
+      {
+        int r = attach_tree (cd->rootfd, d, cd->trees[i].fd, err);
+        close (cd->trees[i].fd);
+        cd->trees[i].fd = -1;
+        return r;
+      }
+  return cd->bind ? device_bind (cd->rootfd, d, err) : device_mknod (cd->rootfd, d, err);
+}
+
+int
+devices_create (int rootfd, const struct linux_config *lc, bool bind,
+                struct device_tree *trees, size_t n_trees, ecirun_error_t *err)
+{
+  struct create_data cd = { rootfd, bind, trees, n_trees };
+  return devices_foreach (lc, create_one, &cd, err);
+}
+
+struct send_data
+{
+  int tmpfs;
+  int userns;
+  int sync_fd;
+  unsigned n;
+};
+
+static int
+send_one (const struct device_config *d, void *data, ecirun_error_t *err)
+{
+  struct send_data *sd = data;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = sd->userns };
+  cleanup_close int tree = -1;
+  char name[32];
+  mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+  mode_t perm = d->file_mode.set ? (d->file_mode.v & 07777) : 0666;
+
+  if (d->type != 'c' && d->type != 'u' && d->type != 'b' && d->type != 'p')
+    return make_error (err, 0, "linux.devices: `%s` has an invalid type `%c`", d->path, d->type);
+  snprintf (name, sizeof (name), "dev%u", sd->n++);
+  if (mknodat (sd->tmpfs, name, type | perm, makedev (d->major, d->minor)) < 0
+      || fchmodat (sd->tmpfs, name, perm, 0) < 0
+      || fchownat (sd->tmpfs, name, d->uid.set ? d->uid.v : 0, d->gid.set ? d->gid.v : 0,
+                   AT_SYMLINK_NOFOLLOW)
+             < 0)
+    return make_error (err, errno, "make device `%s`", d->path);
+  tree = sys_open_tree (sd->tmpfs, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0 || sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
+    return make_error (err, errno, "ID-map device `%s`", d->path);
+  return sync_send (sd->sync_fd, SYNC_DEVICE_FD, d->path, tree, err);
+}
+
+int
+devices_send_trees (const struct linux_config *lc, int userns_fd, int sync_fd,
+                    ecirun_error_t *err)
+{
+  cleanup_close int fs = -1;
+  struct send_data sd = { .tmpfs = -1, .userns = userns_fd, .sync_fd = sync_fd };
+  int r;
+
+  /* A tmpfs that is never attached anywhere on the host: it goes when the last node does. */
+  fs = sys_fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0 || sys_fsconfig (fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0
+      || sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return make_error (err, errno, "create the devices tmpfs");
+  sd.tmpfs = sys_fsmount (fs, FSMOUNT_CLOEXEC, 0);
+  if (sd.tmpfs < 0)
+    return make_error (err, errno, "mount the devices tmpfs");
+  r = devices_foreach (lc, send_one, &sd, err);
+  close (sd.tmpfs);
+  return r;
 }
 
 int

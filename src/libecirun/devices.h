@@ -6,9 +6,24 @@
 #include "config.h"
 #include "error.h"
 
-/* Create default devices and linux.devices under rootfd; bind-mount the host's nodes when
-   bind is true (inside a user namespace mknod is not permitted). */
-int devices_create (int rootfd, const struct linux_config *lc, bool bind, ecirun_error_t *err);
+/* A device node the runtime made (with the config's mode and owner) on a private tmpfs and
+   cloned, ID-mapped, for the init to attach at path. */
+struct device_tree
+{
+  char *path;
+  int fd;
+};
+
+/* Runtime side, for a container in a user namespace (where the init cannot mknod, and a node
+   of the host must not be handed over): make every device on a detached tmpfs of our own and
+   send each node, ID-mapped into userns_fd, as SYNC_DEVICE_FD. */
+int devices_send_trees (const struct linux_config *lc, int userns_fd, int sync_fd,
+                        ecirun_error_t *err);
+
+/* Create default devices and linux.devices under rootfd: attach the prepared trees when there
+   are some, else bind-mount the host's nodes when bind is true, else mknod. */
+int devices_create (int rootfd, const struct linux_config *lc, bool bind,
+                    struct device_tree *trees, size_t n_trees, ecirun_error_t *err);
 /* /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr, /dev/ptmx, /dev/core links. */
 int devices_create_links (int rootfd, ecirun_error_t *err);
 

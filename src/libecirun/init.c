@@ -298,9 +298,9 @@ keep_fds_for_exec (int preserve_fds, ecirun_error_t *err)
   return 0;
 }
 
-/* The mount trees the runtime prepared, until it says SYNC_MAPPED. */
+/* The trees the runtime prepared, until it says SYNC_MAPPED. */
 static int
-receive_trees (int sync_fd, int *trees, size_t n_mounts, char **ret_overlay, ecirun_error_t *err)
+receive_trees (int sync_fd, size_t n_mounts, struct init_trees *t, ecirun_error_t *err)
 {
   for (;;)
     {
@@ -309,25 +309,35 @@ receive_trees (int sync_fd, int *trees, size_t n_mounts, char **ret_overlay, eci
 
       if (sync_recv (sync_fd, &m, err) < 0)
         return -1;
-      if (m.stage == SYNC_MAPPED)
-        return 0;
-      if (m.stage == SYNC_ERROR)
-        return make_error (err, 0, "%s", m.payload);
-      if (m.stage == SYNC_OVERLAY && m.fd >= 0)
+      switch (m.stage)
         {
-          trees[0] = m.fd;
-          *ret_overlay = xstrdup (m.payload);
+        case SYNC_MAPPED:
+          return 0;
+        case SYNC_ERROR:
+          return make_error (err, 0, "%s", m.payload);
+        case SYNC_OVERLAY:
+          t->mounts[0] = m.fd;
+          t->overlay = xstrdup (m.payload);
           continue;
+        case SYNC_DEVICE_FD:
+          t->devices = xrealloc (t->devices, (t->n_devices + 1) * sizeof (*t->devices));
+          t->devices[t->n_devices].path = xstrdup (m.payload);
+          t->devices[t->n_devices++].fd = m.fd;
+          continue;
+        case SYNC_MOUNT_FD:
+          idx = strtol (m.payload, NULL, 10);
+          if (idx >= -1 && idx < (long) n_mounts && m.fd >= 0)
+            {
+              t->mounts[idx + 1] = m.fd;
+              continue;
+            }
+          /* fallthrough */
+        default:
+          if (m.fd >= 0)
+            close (m.fd);
+          return make_error (err, 0, "sync: unexpected stage %s (%s)", sync_stage_name (m.stage),
+                             m.payload);
         }
-      if (m.stage != SYNC_MOUNT_FD || m.fd < 0)
-        return make_error (err, 0, "sync: unexpected stage %s", sync_stage_name (m.stage));
-      idx = strtol (m.payload, NULL, 10);
-      if (idx < -1 || idx >= (long) n_mounts)
-        {
-          close (m.fd);
-          return make_error (err, 0, "sync: bad mount index %ld", idx);
-        }
-      trees[idx + 1] = m.fd;
     }
 }
 
@@ -433,16 +443,15 @@ init_run (const struct init_args *a)
   bool in_userns = all_ns & CLONE_NEWUSER;
   ecirun_error_t err = NULL;
   cleanup_free char *state_json = NULL;
-  cleanup_free int *trees = NULL;
-  cleanup_free char *overlay = NULL;
+  struct init_trees trees = { 0 };
   struct exec_plan plan = { 0 };
   struct sync_msg m;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  trees = xmalloc0 ((c->n_mounts + 1) * sizeof (int));
+  trees.mounts = xmalloc0 ((c->n_mounts + 1) * sizeof (int));
   for (size_t i = 0; i <= c->n_mounts; i++)
-    trees[i] = -1;
-  if (receive_trees (a->sync_fd, trees, c->n_mounts, &overlay, &err) < 0)
+    trees.mounts[i] = -1;
+  if (receive_trees (a->sync_fd, c->n_mounts, &trees, &err) < 0)
     init_fail (a, &err);
   if (in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
@@ -462,7 +471,7 @@ init_run (const struct init_args *a)
       make_error (&err, errno, "setsid");
       init_fail (a, &err);
     }
-  if (rootfs_prepare (c, a->rootfs, all_ns, trees, overlay, &err) < 0)
+  if (rootfs_prepare (c, a->rootfs, all_ns, &trees, &err) < 0)
     init_fail (a, &err);
 
   /* The runtime runs prestart and createRuntime hooks now, then sends the state JSON. */

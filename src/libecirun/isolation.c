@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
+#include "devices.h"
 #include "mount_opts.h"
 #include "overlay.h"
 #include "sync.h"
@@ -230,6 +231,8 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init
       if (tree < 0 || send_tree (sync_fd, -1, tree, err) < 0)
         return -1;
     }
+  if (devices_send_trees (c->linux_cfg, userns, sync_fd, err) < 0)
+    return -1;
   for (size_t i = 0; i < c->n_mounts; i++)
     {
       const struct mount_config *m = &c->mounts[i];

@@ -363,12 +363,13 @@ mount_overlay_rootfs (const char *rootfs, int layers, const char *opts, ecirun_e
 }
 
 int
-rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, int *trees,
-                const char *overlay_opts, ecirun_error_t *err)
+rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct init_trees *t,
+                ecirun_error_t *err)
 {
   cleanup_close int rootfd = -1;
   const struct linux_config *lc = c->linux_cfg;
   long prop = MS_SLAVE | MS_REC;
+  int *trees = t->mounts;
 
   if (lc && lc->rootfs_propagation && *lc->rootfs_propagation)
     {
@@ -382,9 +383,9 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, int *tre
   /* Before the bind, so that the rootfs mount is not born shared either. */
   if ((prop & MS_SHARED) && make_parent_mount_private (rootfs, err) < 0)
     return -1;
-  if (trees[0] >= 0 && overlay_opts)
+  if (trees[0] >= 0 && t->overlay)
     {
-      int r = mount_overlay_rootfs (rootfs, trees[0], overlay_opts, err);
+      int r = mount_overlay_rootfs (rootfs, trees[0], t->overlay, err);
       close (trees[0]);
       trees[0] = -1;
       if (r < 0)
@@ -412,7 +413,7 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, int *tre
         return -1;
     }
 
-  if (devices_create (rootfd, lc, ns & CLONE_NEWUSER, err) < 0)
+  if (devices_create (rootfd, lc, ns & CLONE_NEWUSER, t->devices, t->n_devices, err) < 0)
     return -1;
   return devices_create_links (rootfd, err);
 }

@@ -5,17 +5,26 @@
 
 #include <stdbool.h>
 #include "config.h"
+#include "devices.h"
 #include "error.h"
 
 /* Before pivot_root: propagation, rootfs bind, every mount, devices, /dev links.
    ns: the CLONE_NEW* namespaces the container has (new or joined). In a user namespace mknod
    is impossible and devices are bind-mounted from the host; without a cgroup namespace the
    container's own cgroup directories are bind-mounted instead of mounting cgroup file systems. */
-/* trees: n_mounts + 1 fds, -1 where absent: [0] the rootfs, [i + 1] the source of mounts[i],
-   cloned (and ID-mapped) by the runtime; each is consumed. With overlay_opts, trees[0] holds
-   the ID-mapped layers of an overlay rootfs, re-mounted here with those (relative) options. */
-int rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, int *trees,
-                    const char *overlay_opts, ecirun_error_t *err);
+/* What the runtime prepared (cloned and ID-mapped) for the init to attach; every fd is consumed.
+   mounts: n_mounts + 1 fds, -1 where absent: [0] the rootfs, [i + 1] the source of mounts[i].
+   With overlay, mounts[0] holds the ID-mapped layers of an overlay rootfs, re-mounted here
+   with those (relative) options. devices: nodes made on a private tmpfs. */
+struct init_trees
+{
+  int *mounts;
+  char *overlay;
+  struct device_tree *devices;
+  size_t n_devices;
+};
+int rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct init_trees *t,
+                    ecirun_error_t *err);
 /* pivot_root (or MS_MOVE + chroot with no_pivot) into rootfs and drop the old root. */
 int rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot,
                   ecirun_error_t *err);

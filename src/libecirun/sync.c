@@ -21,6 +21,7 @@ sync_stage_name (enum sync_stage s)
     [SYNC_INIT_PID] = "init-pid",
     [SYNC_MOUNT_FD] = "mount-fd",
     [SYNC_OVERLAY] = "overlay",
+    [SYNC_DEVICE_FD] = "device-fd",
     [SYNC_MAPPED] = "mapped",
     [SYNC_TIMENS] = "timens",
     [SYNC_TIMENS_DONE] = "timens-done",

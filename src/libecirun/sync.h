@@ -12,6 +12,7 @@ enum sync_stage
   SYNC_INIT_PID = 1,   /* intermediate -> parent: payload is the init's pid */
   SYNC_MOUNT_FD,       /* parent -> init: payload is a mount index (-1: rootfs), fd its tree */
   SYNC_OVERLAY,        /* parent -> init: fd the ID-mapped layers, payload the overlay options */
+  SYNC_DEVICE_FD,      /* parent -> init: fd a device node's tree, payload its path */
   SYNC_MAPPED,         /* parent -> init: id maps written, cgroup joined */
   SYNC_TIMENS,         /* init -> parent: time namespace unshared, write offsets */
   SYNC_TIMENS_DONE,    /* parent -> init */

@@ -47,6 +47,24 @@ sys_mount_setattr (int dfd, const char *path, unsigned flags, struct mount_attr 
 }
 
 static inline int
+sys_fsopen (const char *fsname, unsigned flags)
+{
+  return syscall (SYS_fsopen, fsname, flags);
+}
+
+static inline int
+sys_fsconfig (int fd, unsigned cmd, const char *key, const void *value, int aux)
+{
+  return syscall (SYS_fsconfig, fd, cmd, key, value, aux);
+}
+
+static inline int
+sys_fsmount (int fd, unsigned flags, unsigned attr_flags)
+{
+  return syscall (SYS_fsmount, fd, flags, attr_flags);
+}
+
+static inline int
 sys_pidfd_open (pid_t pid, unsigned flags)
 {
   return syscall (SYS_pidfd_open, pid, flags);
