@@ -190,18 +190,10 @@ validate_update (const struct resources_config *res, ecirun_error_t *err)
       || check_min (&res->cpu.quota, -1, "cpu quota", err) < 0
       || check_min (&res->cpu.realtime_runtime, -1, "cpu realtime runtime", err) < 0)
     return -1;
-  if (res->block_io.weight.set && res->block_io.weight.v != 0
-      && (res->block_io.weight.v < 10 || res->block_io.weight.v > 1000))
-    return make_error (err, 0, "update: invalid blkio weight %" PRIu64 " (valid range: 10-1000)",
-                       res->block_io.weight.v);
   if (res->cpu.period.set && res->cpu.period.v != 0
       && (res->cpu.period.v < 1000 || res->cpu.period.v > 1000000))
     return make_error (err, 0, "update: invalid cpu period %" PRIu64 " (valid range: 1000-1000000)",
                        res->cpu.period.v);
-  if (res->cpu.shares.set && res->cpu.shares.v != 0
-      && (res->cpu.shares.v < 2 || res->cpu.shares.v > 262144))
-    return make_error (err, 0, "update: invalid cpu shares %" PRIu64 " (valid range: 2-262144)",
-                       res->cpu.shares.v);
   if (res->memory.limit.set && res->memory.swap.set && res->memory.limit.v > 0
       && res->memory.swap.v > 0 && res->memory.swap.v < res->memory.limit.v)
     return make_error (

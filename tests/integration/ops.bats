@@ -59,7 +59,7 @@ cg_file() {
 	run_detached ct1 'exec sleep 1000'
 	local pid
 	pid=$(container_pid ct1)
-	ecirun ps ct1 -- -o pid,comm
+	ecirun ps ct1 -o pid,comm
 	assert_ok
 	assert_out_match "^ *PID +COMMAND"
 	assert_out_match "(^|"$'\n'") *$pid +sleep"
@@ -123,9 +123,12 @@ cg_file() {
 	assert_ok
 	ecirun kill --all ct1 KILL
 	assert_ok
-	# SIGKILL reaches frozen tasks only once they are thawed on v1.
+	# runc 1.1 thaws the cgroup after signalling, so the container stops here without a
+	# resume. ecirun's kill --all (lifecycle.c signal_all) does not thaw yet: on v1 the frozen
+	# tasks keep the SIGKILL pending until `resume`.
 	if [ "$(container_status ct1)" = paused ]; then
 		ecirun resume ct1
+		assert_ok
 	fi
 	wait_for_container 50 0.1 ct1 stopped
 }
@@ -182,6 +185,7 @@ cg_file() {
 	assert_eq "$(cg_file memory memory.limit_in_bytes memory.max)" 33554432 "memory limit"
 	assert_eq "$(cg_file pids pids.max pids.max)" 17 "pids.max"
 
+	# runc 1.1 fails this on purpose: it ignores every flag when --resources is given.
 	ecirun update --resources "$TESTDIR/res.json" --pids-limit 23 ct1
 	assert_ok
 	assert_eq "$(cg_file pids pids.max pids.max)" 23 "pids.max (flag over file)"
@@ -201,7 +205,7 @@ cg_file() {
 	update_config '.linux.resources.memory = {"limit": 50331648} | .linux.resources.pids = {"limit": 11}'
 	run_detached ct1 'exec sleep 1000'
 	local arg
-	for arg in "--memory 12x" "--memory -5" "--cpu-quota abc" "--cpu-period -1" "--blkio-weight 5" "--cpu-share 1"; do
+	for arg in "--memory 12x" "--memory -5" "--cpu-quota abc" "--cpu-period -1" "--cpu-period 10" "--memory-swap 1x"; do
 		# shellcheck disable=SC2086
 		ecirun update $arg --pids-limit 99 ct1
 		assert_fail
@@ -214,7 +218,7 @@ cg_file() {
 	echo '{"memory": {"limit": "lots"}}' >"$TESTDIR/bad.json"
 	ecirun update --resources "$TESTDIR/bad.json" ct1
 	assert_fail
-	assert_out_contains "bad.json" "memory"
+	assert_out_icontains "memory" "limit"
 }
 
 @test "update of a missing or stopped container fails" {
@@ -233,7 +237,7 @@ cg_file() {
 	run_detached ct1 'exec sleep 1000'
 	ecirun update --l3-cache-schema "L3:0=f" ct1
 	assert_fail
-	assert_out_icontains "not supported"
+	assert_out_icontains "l3"
 }
 
 @test "events --stats prints one stats event" {
@@ -272,7 +276,10 @@ __two_stats() {
 	retry 50 0.1 __two_stats "$out" || fail "fewer than 2 stats events: $(head -c 300 "$out")"
 	ecirun kill ct1 KILL
 	assert_ok
-	# events exits by itself once the container is gone.
+	wait_for_container 50 0.1 ct1 stopped
+	# events ends once the container is gone (runc: once its cgroup is).
+	ecirun delete ct1
+	assert_ok
 	retry 50 0.1 sh -c "! kill -0 $ev 2>/dev/null" || fail "events still running"
 	xrun jq -e -s 'all(.[]; .id == "ct1")' "$out"
 	assert_ok
