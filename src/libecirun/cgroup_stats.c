@@ -242,6 +242,8 @@ stats_blkio_v2 (const char *dir, struct cgroup_stats *st)
 {
   cleanup_free char *buf = read_opt (dir, "io.stat");
 
+  if (buf == NULL)
+    return;
   for (char *p = buf, *save = NULL, *line; (line = strtok_r (p, "\n", &save)); p = NULL)
     {
       unsigned long long major, minor;

@@ -59,7 +59,7 @@ cg_file() {
 	run_detached ct1 'exec sleep 1000'
 	local pid
 	pid=$(container_pid ct1)
-	ecirun ps ct1 -o pid,comm
+	ecirun ps ct1 -e -o pid,comm
 	assert_ok
 	assert_out_match "^ *PID +COMMAND"
 	assert_out_match "(^|"$'\n'") *$pid +sleep"

@@ -3,7 +3,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "cgroup_internal.h"
 #include "ops_parse.h"
+#include "utils.h"
+#include <fcntl.h>
+#include <unistd.h>
 #include "tap.h"
 
 static void
@@ -100,10 +104,93 @@ test_ps_filter (void)
   free (out);
 }
 
+static void
+put (const char *dir, const char *file, const char *content)
+{
+  char *path = xasprintf ("%s/%s", dir, file);
+  FILE *f = fopen (path, "w");
+  if (f)
+    {
+      fputs (content, f);
+      fclose (f);
+    }
+  free (path);
+}
+
+/* The v2 mapping onto runc's stats, on a fake cgroup directory. */
+static void
+test_stats_v2 (void)
+{
+  char tmpl[] = "/tmp/test_ops.XXXXXX";
+  char *dir = mkdtemp (tmpl);
+  struct cgroup_hier h = { .dir = dir };
+  struct cgroup cg = { .mode = CGROUP_MODE_V2, .hiers = &h, .n_hiers = 1, .dirfd = -1 };
+  struct cgroup_stats st;
+  ecirun_error_t e = NULL;
+  uint64_t ooms = 0;
+
+  TAP_OK (dir != NULL, "temp dir");
+  if (dir == NULL)
+    return;
+  put (dir, "cpu.stat",
+       "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 7\n"
+       "nr_throttled 2\nthrottled_usec 30\n");
+  put (dir, "memory.current", "4096\n");
+  put (dir, "memory.max", "max\n");
+  put (dir, "memory.swap.current", "100\n");
+  put (dir, "memory.swap.max", "max\n");
+  put (dir, "memory.stat", "anon 10\nfile 20\nkernel 30\n");
+  put (dir, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+  put (dir, "pids.current", "5\n");
+  put (dir, "pids.max", "max\n");
+  put (dir, "io.stat", "8:0 rbytes=100 wbytes=200 rios=1 wios=2 dbytes=0 dios=0\n");
+  put (dir, "cpuset.cpus.effective", "0-2,5\n");
+
+  TAP_OK (cgroup_stats (&cg, &st, &e) == 0, "cgroup_stats on a v2 directory");
+  TAP_OK (st.cpu.total == 1500000 && st.cpu.user == 1000000 && st.cpu.kernel == 500000,
+          "cpu.stat usec -> ns");
+  TAP_OK (st.cpu.periods == 7 && st.cpu.throttled_periods == 2 && st.cpu.throttled_time == 30000,
+          "throttling");
+  TAP_OK (st.memory.usage.usage == 4096 && st.memory.usage.limit == UINT64_MAX
+              && st.memory.usage.failcnt == 3,
+          "memory usage, max -> UINT64_MAX, failcnt from memory.events max");
+  TAP_OK (st.memory.swap.usage == 4196 && st.memory.swap.limit == UINT64_MAX,
+          "swap reported as memory+swap");
+  TAP_OK (st.memory.cache == 20 && st.memory.n_raw == 3, "cache = file, raw = memory.stat");
+  TAP_OK (st.pids.current == 5 && st.pids.limit == 0, "pids (max -> 0)");
+  TAP_OK (st.blkio[BLKIO_SERVICE_BYTES].n == 2 && st.blkio[BLKIO_SERVICED].n == 2
+              && st.blkio[BLKIO_SERVICE_BYTES].e[1].value == 200
+              && strcmp (st.blkio[BLKIO_SERVICE_BYTES].e[1].op, "Write") == 0,
+          "io.stat -> ioServiceBytesRecursive / ioServicedRecursive");
+  TAP_OK (st.cpuset.n_cpus == 4 && st.cpuset.cpus[3] == 5, "cpuset list");
+  TAP_OK (cgroup_oom_count (&cg, &ooms, &e) == 0 && ooms == 1, "oom_kill counter");
+  cgroup_stats_release (&st);
+  error_release (&e);
+
+  /* No controller files at all: zeros, no error. */
+  for (const char *const *f
+       = (const char *const[]){ "cpu.stat", "memory.current", "memory.max", "memory.swap.current",
+                                "memory.swap.max", "memory.stat", "memory.events", "pids.current",
+                                "pids.max", "io.stat", "cpuset.cpus.effective", NULL };
+       *f; f++)
+    {
+      char *path = xasprintf ("%s/%s", dir, *f);
+      unlink (path);
+      free (path);
+    }
+  TAP_OK (cgroup_stats (&cg, &st, &e) == 0 && st.cpu.total == 0 && st.pids.current == 0
+              && st.memory.n_raw == 0,
+          "an empty v2 directory gives zeros");
+  cgroup_stats_release (&st);
+  error_release (&e);
+  rmdir (dir);
+}
+
 int
 main (void)
 {
   test_ram ();
   test_ps_filter ();
+  test_stats_v2 ();
   return tap_done ();
 }
