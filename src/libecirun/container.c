@@ -21,8 +21,11 @@
 #include "config.h"
 #include "devices.h"
 #include "hooks.h"
+#include "idblock.h"
 #include "init.h"
+#include "isolation.h"
 #include "log.h"
+#include "policy.h"
 #include "seccomp.h"
 #include "sync.h"
 #include "syscalls.h"
@@ -46,6 +49,11 @@ struct create_ctx
   int console_master;
   int ns_new;
   int ns_joined;
+  int userns_owner_fd; /* the user namespace of the containers whose namespaces are joined */
+  struct ecirun_policy policy;
+  bool policy_loaded;
+  struct id_block block;
+  bool block_held;
 };
 
 static void
@@ -103,7 +111,7 @@ validate_sysctl (const struct linux_config *lc, ecirun_error_t *err)
 static int
 validate_config (struct create_ctx *x, ecirun_error_t *err)
 {
-  const struct oci_config *c = x->config;
+  struct oci_config *c = x->config;
   const struct linux_config *lc = c->linux_cfg;
   const struct namespace_config *ns;
 
@@ -111,18 +119,14 @@ validate_config (struct create_ctx *x, ecirun_error_t *err)
     return make_error (err, 0, "config.json: process must be set to create a container");
   if (lc == NULL)
     return make_error (err, 0, "config.json: linux must be set");
+  if (isolation_check_namespaces (x->config->linux_cfg, &x->userns_owner_fd, err) < 0)
+    return -1;
   ns = lc->namespaces;
   if (!ns[NS_MOUNT].present)
     return make_error (err, 0, "config.json: the rootfs needs a new mount namespace "
                                "(linux.namespaces has no \"mount\")");
   if (c->hostname && *c->hostname && !ns[NS_UTS].present)
     return make_error (err, 0, "config.json: hostname needs a new uts namespace");
-  if (ns[NS_USER].present && ns[NS_USER].path == NULL
-      && (lc->n_uid_mappings == 0 || lc->n_gid_mappings == 0))
-    return make_error (err, 0, "config.json: a new user namespace needs linux.uidMappings and "
-                               "linux.gidMappings");
-  if (!ns[NS_USER].present && (lc->n_uid_mappings || lc->n_gid_mappings))
-    return make_error (err, 0, "config.json: linux.uidMappings needs a user namespace");
   if (lc->time_offsets.len && !(ns[NS_TIME].present && ns[NS_TIME].path == NULL))
     return make_error (err, 0, "config.json: linux.timeOffsets needs a new time namespace");
   if (validate_sysctl (lc, err) < 0)
@@ -178,6 +182,29 @@ load_bundle (struct create_ctx *x, ecirun_error_t *err)
   if (validate_config (x, err) < 0)
     return -1;
   /* Keep a copy for delete (poststop hooks) once the bundle may be gone. */
+  return 0;
+}
+
+/* A new user namespace without mappings from the config gets an exclusive ID block. */
+static int
+assign_ids (struct create_ctx *x, ecirun_error_t *err)
+{
+  struct linux_config *lc = x->config->linux_cfg;
+
+  if (lc->namespaces[NS_USER].path || lc->n_uid_mappings)
+    return 0;
+  if (policy_load (&x->policy, err) < 0)
+    return -1;
+  x->policy_loaded = true;
+  if (idblock_allocate (&x->policy, x->o->root, x->o->id, &x->block, err) < 0)
+    return -1;
+  x->block_held = true;
+  lc->uid_mappings = xmalloc0 (sizeof (struct id_mapping));
+  lc->gid_mappings = xmalloc0 (sizeof (struct id_mapping));
+  lc->uid_mappings[0] = (struct id_mapping){ 0, x->block.uid_base, x->block.size };
+  lc->gid_mappings[0] = (struct id_mapping){ 0, x->block.gid_base, x->block.size };
+  lc->n_uid_mappings = lc->n_gid_mappings = 1;
+  x->state.id_block = (long long) x->block.index;
   return 0;
 }
 
@@ -454,6 +481,17 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
     return -1;
   if (cgroup_clone_fd (x->cg) < 0 && cgroup_enter (x->cg, x->pid, err) < 0)
     return -1;
+  if (isolation_send_trees (x->config, x->rootfs, x->pid, x->sync[0], err) < 0)
+    return -1;
+  /* Lowering it needs CAP_SYS_RESOURCE on the host, which the init does not have. */
+  if (x->config->process->oom_score_adj.set)
+    {
+      cleanup_free char *path = xasprintf ("/proc/%d/oom_score_adj", (int) x->pid);
+      cleanup_free char *v
+          = xasprintf ("%lld", (long long) x->config->process->oom_score_adj.v);
+      if (write_file_at (AT_FDCWD, path, v, strlen (v), 0, err) < 0)
+        return error_wrap (err, "process.oomScoreAdj");
+    }
   if (sync_send (x->sync[0], SYNC_MAPPED, NULL, -1, err) < 0)
     return -1;
   for (;;)
@@ -526,6 +564,11 @@ create_ctx_cleanup (struct create_ctx *x, bool failed)
           log_warning ("%s", e->msg);
           error_release (&e);
         }
+      if (x->block_held && idblock_release (&x->policy, x->block.index, x->o->root, x->o->id, &e) < 0)
+        {
+          log_warning ("%s", e->msg);
+          error_release (&e);
+        }
       if (x->dirfd >= 0 && state_remove_dir (x->rootfd, x->o->id, &e) < 0)
         {
           log_warning ("%s", e->msg);
@@ -545,6 +588,10 @@ create_ctx_cleanup (struct create_ctx *x, bool failed)
     close (x->dirfd);
   if (x->rootfd >= 0)
     close (x->rootfd);
+  if (x->userns_owner_fd >= 0)
+    close (x->userns_owner_fd);
+  if (x->policy_loaded)
+    policy_release (&x->policy);
   cgroup_free (x->cg);
   config_free (x->config);
   free (x->bundle);
@@ -558,7 +605,8 @@ container_create (const struct create_opts *o, struct created_container *ret,
                   ecirun_error_t *err)
 {
   struct create_ctx x = { .o = o, .rootfd = -1, .dirfd = -1, .sync = { -1, -1 },
-                          .console_sock = -1, .pidfd = -1, .console_master = -1 };
+                          .console_sock = -1, .pidfd = -1, .console_master = -1,
+                          .userns_owner_fd = -1 };
   cleanup_close int fifo_fd = -1;
   char created[64];
   int r = -1;
@@ -584,7 +632,8 @@ container_create (const struct create_opts *o, struct created_container *ret,
   x.state.created = xstrdup (created);
   x.state.owner = owner_name ();
   x.state.annotations = x.config->annotations;
-  if (save_config_copy (&x, err) < 0)
+  x.state.id_block = -1;
+  if (save_config_copy (&x, err) < 0 || assign_ids (&x, err) < 0)
     goto out;
   devices_add_cgroup_rules (x.config->linux_cfg);
   if (cgroup_create (x.config->linux_cfg->cgroups_path, o->id, x.config->linux_cfg->resources,

@@ -45,12 +45,6 @@ fail_on (int sync_fd, ecirun_error_t *err)
 }
 #define init_fail(a, err) fail_on ((a)->sync_fd, err)
 
-static int
-write_proc_self (const char *name, const char *value, ecirun_error_t *err)
-{
-  cleanup_free char *path = xasprintf ("/proc/self/%s", name);
-  return write_file_at (AT_FDCWD, path, value, strlen (value), 0, err);
-}
 
 static int
 apply_sysctl (const struct linux_config *lc, ecirun_error_t *err)
@@ -170,8 +164,13 @@ lookup_executable (const struct process_config *p, char **ret, ecirun_error_t *e
 
   if (strchr (arg0, '/'))
     {
+      /* Worded as runc does: engines map "no such file or directory" to exit status 127 and
+         "permission denied" to 126. */
+      if (access (arg0, F_OK) < 0)
+        return make_error (err, 0, "exec: \"%s\": stat %s: no such file or directory", arg0,
+                           arg0);
       if (!is_executable (arg0))
-        return make_error (err, errno ? errno : EACCES, "exec: \"%s\"", arg0);
+        return make_error (err, 0, "exec: \"%s\": permission denied", arg0);
       *ret = xstrdup (arg0);
       return 0;
     }
@@ -315,6 +314,9 @@ receive_trees (int sync_fd, size_t n_mounts, struct init_trees *t, ecirun_error_
           return 0;
         case SYNC_ERROR:
           return make_error (err, 0, "%s", m.payload);
+        case SYNC_ROOTFS_FD:
+          t->rootfs_dir = m.fd;
+          continue;
         case SYNC_OVERLAY:
           t->mounts[0] = m.fd;
           t->overlay = xstrdup (m.payload);
@@ -443,7 +445,8 @@ init_run (const struct init_args *a)
   bool in_userns = all_ns & CLONE_NEWUSER;
   ecirun_error_t err = NULL;
   cleanup_free char *state_json = NULL;
-  struct init_trees trees = { 0 };
+  struct init_trees trees = { .rootfs_dir = -1 };
+  int rootfd = -1;
   struct exec_plan plan = { 0 };
   struct sync_msg m;
 
@@ -471,7 +474,7 @@ init_run (const struct init_args *a)
       make_error (&err, errno, "setsid");
       init_fail (a, &err);
     }
-  if (rootfs_prepare (c, a->rootfs, all_ns, &trees, &err) < 0)
+  if (rootfs_prepare (c, a->rootfs, all_ns, &trees, &rootfd, &err) < 0)
     init_fail (a, &err);
 
   /* The runtime runs prestart and createRuntime hooks now, then sends the state JSON. */
@@ -482,7 +485,7 @@ init_run (const struct init_args *a)
   if (hooks_run (&c->hooks[HOOK_CREATE_CONTAINER], HOOK_CREATE_CONTAINER, state_json, &err) < 0)
     init_fail (a, &err);
 
-  if (rootfs_pivot (c, a->rootfs, a->no_pivot, &err) < 0)
+  if (rootfs_pivot (c, rootfd, a->no_pivot, &err) < 0)
     init_fail (a, &err);
   if (c->hostname && *c->hostname && sethostname (c->hostname, strlen (c->hostname)) < 0)
     {
@@ -500,13 +503,6 @@ init_run (const struct init_args *a)
     init_fail (a, &err);
   if (a->want_console && setup_console (p, a->sync_fd, true, &err) < 0)
     init_fail (a, &err);
-  if (p->oom_score_adj.set)
-    {
-      char v[32];
-      snprintf (v, sizeof (v), "%lld", (long long) p->oom_score_adj.v);
-      if (write_proc_self ("oom_score_adj", v, &err) < 0)
-        init_fail (a, &err);
-    }
   if (apply_rlimits (p, &err) < 0 || apply_personality (lc, &err) < 0)
     init_fail (a, &err);
   if (prepare_process (p, lc, a->sync_fd, in_userns, a->preserve_fds, &plan, &err) < 0)

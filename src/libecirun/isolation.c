@@ -208,6 +208,18 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init
 
   if (userns < 0)
     return make_error (err, errno, "open the container's user namespace");
+  {
+    cleanup_free char *in_init = xasprintf ("/proc/%d/root%s", (int) init, rootfs);
+    int dir = open (in_init, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+      return make_error (err, errno, "open the rootfs in the container's mount namespace");
+    if (sync_send (sync_fd, SYNC_ROOTFS_FD, NULL, dir, err) < 0)
+      {
+        close (dir);
+        return -1;
+      }
+    close (dir);
+  }
   if (overlay_detect (rootfs, &ovl, err) < 0)
     return -1;
   if (ovl)

@@ -15,6 +15,8 @@
 #include "cgroup.h"
 #include "container_open.h"
 #include "hooks.h"
+#include "idblock.h"
+#include "policy.h"
 #include "log.h"
 #include "syscalls.h"
 #include "terminal.h"
@@ -223,6 +225,20 @@ container_delete (const char *root, const char *id, bool force, ecirun_error_t *
         }
       error_release (&e);
       cgroup_free (cg);
+    }
+  if (op.state->id_block >= 0)
+    {
+      struct ecirun_policy pol;
+      ecirun_error_t e = NULL;
+      bool loaded = policy_load (&pol, &e) == 0;
+
+      if (!loaded || idblock_release (&pol, (uint32_t) op.state->id_block, root, id, &e) < 0)
+        {
+          log_warning ("release the ID block of `%s`: %s", id, e->msg);
+          error_release (&e);
+        }
+      if (loaded)
+        policy_release (&pol);
     }
   c = load_saved_config (op.dirfd);
   if (c && c->hooks[HOOK_POSTSTOP].len)

@@ -154,9 +154,10 @@ log_msg (enum log_level level, const char *fmt, ...)
   va_end (ap);
   if (msg == NULL)
     return;
-  /* Warnings and errors go to stderr too; info and debug only to stderr without a log file
-     when --debug is given. */
-  log_emit (level, msg, level <= LOG_LEVEL_WARNING || (log_fd < 0 && log_debug_enabled));
+  /* With a log file, everything but the final error goes there only (as runc: an engine
+     shows the container's stderr to users, and a warning there would look like the
+     workload's). Without one, warnings go to stderr, and info/debug with --debug. */
+  log_emit (level, msg, log_fd < 0 && (level <= LOG_LEVEL_WARNING || log_debug_enabled));
   free (msg);
 }
 

@@ -315,56 +315,72 @@ out:
   return ret;
 }
 
-/* pivot_root refuses a new root whose parent mount is shared: make the mount that holds the
-   rootfs (the rootfs itself when it is a mount point) private. Only needed when the caller
-   asked for shared propagation. */
+/* Cover the rootfs directory with its ID-mapped layers, then mount a new overlay of them on
+   top, from inside the user namespace (userxattr: trusted.* xattrs are out of reach there).
+   Returns the overlay mount. */
 static int
-make_parent_mount_private (const char *rootfs, ecirun_error_t *err)
-{
-  cleanup_free char *path = xstrdup (rootfs);
-
-  for (;;)
-    {
-      char *slash;
-
-      if (mount (NULL, path, NULL, MS_PRIVATE, NULL) == 0)
-        return 0;
-      if (errno != EINVAL)
-        return make_error (err, errno, "make `%s` private", path);
-      if (strcmp (path, "/") == 0)
-        return 0;
-      slash = strrchr (path, '/');
-      if (slash == path)
-        slash[1] = '\0';
-      else
-        *slash = '\0';
-    }
-}
-
-/* Cover the rootfs with its ID-mapped layers, then mount a new overlay of them on top, from
-   inside the user namespace (userxattr: trusted.* xattrs are out of reach there). */
-static int
-mount_overlay_rootfs (const char *rootfs, int layers, const char *opts, ecirun_error_t *err)
+mount_overlay_rootfs (int rootfs_dir, int layers, const char *opts, ecirun_error_t *err)
 {
   cleanup_close int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  cleanup_free char *data = xasprintf ("%s,userxattr", opts);
-  int r = 0;
+  cleanup_close int fs = -1;
+  cleanup_free char *copy = xstrdup (opts);
+  char *save = NULL;
+  int mnt;
 
-  if (sys_move_mount (layers, "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-    return make_error (err, errno, "attach the ID-mapped layers on `%s`", rootfs);
-  /* The options are relative to the layers' directory, which keeps them short. */
-  if (chdir (rootfs) < 0)
-    return make_error (err, errno, "chdir to the layers of `%s`", rootfs);
-  if (mount ("overlay", rootfs, "overlay", 0, data) < 0)
-    r = make_error (err, errno, "mount the rootfs overlay over ID-mapped layers (%s)", data);
-  if (cwd >= 0 && fchdir (cwd) < 0 && r == 0)
-    r = make_error (err, errno, "fchdir");
-  return r;
+  if (sys_move_mount (layers, "", rootfs_dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+      < 0)
+    return make_error (err, errno, "attach the ID-mapped layers on the rootfs");
+  fs = sys_fsopen ("overlay", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return make_error (err, errno, "fsopen overlay");
+  /* The layer paths are relative to the layers' directory, which keeps them short. */
+  if (fchdir (layers) < 0)
+    return make_error (err, errno, "fchdir to the rootfs layers");
+  for (char *o = strtok_r (copy, ",", &save); o; o = strtok_r (NULL, ",", &save))
+    {
+      char *eq = strchr (o, '=');
+      if (eq == NULL)
+        continue;
+      *eq = '\0';
+      if (sys_fsconfig (fs, FSCONFIG_SET_STRING, o, eq + 1, 0) < 0)
+        {
+          make_error (err, errno, "overlay rootfs: %s=%s", o, eq + 1);
+          goto fail;
+        }
+    }
+  if (sys_fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0
+      || sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    {
+      make_error (err, errno, "mount the rootfs overlay over ID-mapped layers (%s)", opts);
+      goto fail;
+    }
+  mnt = sys_fsmount (fs, FSMOUNT_CLOEXEC, 0);
+  if (mnt < 0)
+    {
+      make_error (err, errno, "fsmount the rootfs overlay");
+      goto fail;
+    }
+  if (cwd >= 0 && fchdir (cwd) < 0)
+    {
+      close (mnt);
+      return make_error (err, errno, "fchdir");
+    }
+  if (sys_move_mount (mnt, "", rootfs_dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+      < 0)
+    {
+      close (mnt);
+      return make_error (err, errno, "attach the rootfs overlay");
+    }
+  return mnt;
+fail:
+  if (cwd >= 0)
+    (void) !fchdir (cwd);
+  return -1;
 }
 
 int
 rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct init_trees *t,
-                ecirun_error_t *err)
+                int *ret_rootfd, ecirun_error_t *err)
 {
   cleanup_close int rootfd = -1;
   const struct linux_config *lc = c->linux_cfg;
@@ -378,32 +394,36 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct i
         return make_error (err, 0, "linux.rootfsPropagation: unknown value `%s`",
                            lc->rootfs_propagation);
     }
-  if (mount (NULL, "/", NULL, prop, NULL) < 0)
+  /* pivot_root refuses a shared new root or parent: shared propagation is set after it. */
+  if (mount (NULL, "/", NULL, (prop & MS_SHARED) ? MS_SLAVE | MS_REC : prop, NULL) < 0)
     return make_error (err, errno, "set propagation of /");
-  /* Before the bind, so that the rootfs mount is not born shared either. */
-  if ((prop & MS_SHARED) && make_parent_mount_private (rootfs, err) < 0)
-    return -1;
+  if (trees[0] >= 0 && t->rootfs_dir < 0)
+    return make_error (err, 0, "sync: no rootfs directory for the prepared rootfs");
   if (trees[0] >= 0 && t->overlay)
     {
-      int r = mount_overlay_rootfs (rootfs, trees[0], t->overlay, err);
+      rootfd = mount_overlay_rootfs (t->rootfs_dir, trees[0], t->overlay, err);
       close (trees[0]);
       trees[0] = -1;
-      if (r < 0)
+      if (rootfd < 0)
         return -1;
     }
   else if (trees[0] >= 0)
     {
       /* The runtime cloned (and ID-mapped) the rootfs: attach it over the original. */
-      if (sys_move_mount (trees[0], "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      if (sys_move_mount (trees[0], "", t->rootfs_dir, "",
+                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+          < 0)
         return make_error (err, errno, "attach the ID-mapped rootfs on `%s`", rootfs);
-      close (trees[0]);
-      trees[0] = -1;
+      rootfd = TAKE_FD (trees[0]);
     }
-  else if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return make_error (err, errno, "bind mount rootfs `%s`", rootfs);
-  rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    return make_error (err, errno, "open rootfs `%s`", rootfs);
+  else
+    {
+      if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return make_error (err, errno, "bind mount rootfs `%s`", rootfs);
+      rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (rootfd < 0)
+        return make_error (err, errno, "open rootfs `%s`", rootfs);
+    }
 
   for (size_t i = 0; i < c->n_mounts; i++)
     {
@@ -413,29 +433,31 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct i
         return -1;
     }
 
-  if (devices_create (rootfd, lc, ns & CLONE_NEWUSER, t->devices, t->n_devices, err) < 0)
+  if (devices_create (rootfd, lc, ns & CLONE_NEWUSER, t->devices, t->n_devices, err) < 0
+      || devices_create_links (rootfd, err) < 0)
     return -1;
-  return devices_create_links (rootfd, err);
+  *ret_rootfd = TAKE_FD (rootfd);
+  return 0;
 }
 
 int
-rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot, ecirun_error_t *err)
+rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_error_t *err)
 {
   const struct linux_config *lc = c->linux_cfg;
 
-  if (chdir (rootfs) < 0)
-    return make_error (err, errno, "chdir to rootfs `%s`", rootfs);
+  if (fchdir (rootfd) < 0)
+    return make_error (err, errno, "chdir to the rootfs");
   if (no_pivot)
     {
-      if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
-        return make_error (err, errno, "move rootfs to /");
+      if (sys_move_mount (rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return make_error (err, errno, "move the rootfs to /");
       if (chroot (".") < 0)
         return make_error (err, errno, "chroot");
     }
   else
     {
       if (sys_pivot_root (".", ".") < 0)
-        return make_error (err, errno, "pivot_root into `%s`", rootfs);
+        return make_error (err, errno, "pivot_root into the rootfs");
       /* The old root now sits on top of "/": keep its unmount from reaching the host. */
       if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
         return make_error (err, errno, "make the old root a slave");

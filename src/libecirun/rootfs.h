@@ -18,16 +18,18 @@
    with those (relative) options. devices: nodes made on a private tmpfs. */
 struct init_trees
 {
+  int rootfs_dir; /* the rootfs directory in the init's mount namespace (the runtime opened it
+                     through /proc/PID/root: container root may not walk the host path) */
   int *mounts;
   char *overlay;
   struct device_tree *devices;
   size_t n_devices;
 };
 int rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct init_trees *t,
-                    ecirun_error_t *err);
-/* pivot_root (or MS_MOVE + chroot with no_pivot) into rootfs and drop the old root. */
-int rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot,
-                  ecirun_error_t *err);
+                    int *ret_rootfd, ecirun_error_t *err);
+/* pivot_root (or MS_MOVE + chroot with no_pivot) into the rootfs mount rootfd and drop the
+   old root. */
+int rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_error_t *err);
 /* After pivot_root: readonly paths, masked paths, root.readonly. */
 int rootfs_finalize (const struct oci_config *c, ecirun_error_t *err);
 /* Bind the pty slave over /dev/console (after pivot_root). */

@@ -182,6 +182,8 @@ state_write (int dirfd, const struct container_state *s, ecirun_error_t *err)
   gen_kv_str (g, "cgroupPath", s->cgroup_path);
   gen_str (g, "systemdCgroup");
   yajl_gen_bool (g, s->systemd_cgroup);
+  gen_str (g, "idBlock");
+  yajl_gen_integer (g, s->id_block);
   gen_annotations (g, &s->annotations);
   yajl_gen_map_close (g);
   json = gen_finish (g);
@@ -230,6 +232,11 @@ state_read (int dirfd, struct container_state **ret, ecirun_error_t *err)
   s->created = tree_str (root, "created");
   s->owner = tree_str (root, "owner");
   s->cgroup_path = tree_str (root, "cgroupPath");
+  {
+    const char *p[] = { "idBlock", NULL };
+    yajl_val v = yajl_tree_get (root, p, yajl_t_number);
+    s->id_block = v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : -1;
+  }
   s->systemd_cgroup = YAJL_IS_TRUE (yajl_tree_get (root, sd_path, yajl_t_true));
   ann = yajl_tree_get (root, ann_path, yajl_t_object);
   if (ann && YAJL_GET_OBJECT (ann)->len > 0)

@@ -29,6 +29,7 @@ struct container_state
   char *owner;
   char *cgroup_path;
   bool systemd_cgroup;
+  long long id_block; /* index of the ID block held, -1 when none */
   struct kv_list annotations;
 };
 

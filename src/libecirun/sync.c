@@ -19,6 +19,7 @@ sync_stage_name (enum sync_stage s)
 {
   static const char *const names[] = {
     [SYNC_INIT_PID] = "init-pid",
+    [SYNC_ROOTFS_FD] = "rootfs-fd",
     [SYNC_MOUNT_FD] = "mount-fd",
     [SYNC_OVERLAY] = "overlay",
     [SYNC_DEVICE_FD] = "device-fd",

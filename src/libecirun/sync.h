@@ -10,6 +10,7 @@
 enum sync_stage
 {
   SYNC_INIT_PID = 1,   /* intermediate -> parent: payload is the init's pid */
+  SYNC_ROOTFS_FD,      /* parent -> init: fd the rootfs directory, opened in the init's mounts */
   SYNC_MOUNT_FD,       /* parent -> init: payload is a mount index (-1: rootfs), fd its tree */
   SYNC_OVERLAY,        /* parent -> init: fd the ID-mapped layers, payload the overlay options */
   SYNC_DEVICE_FD,      /* parent -> init: fd a device node's tree, payload its path */

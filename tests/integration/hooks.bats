@@ -12,6 +12,10 @@ setup() {
 	HOOKBIN="$TESTDIR/hookbin"
 	mkdir -p "$HOOKOUT" "$HOOKBIN"
 	chmod 0777 "$HOOKOUT"
+	# Hooks in the container run as its root, an unprivileged host uid under ecirun: the
+	# file every hook appends to must be writable for them too.
+	: >"$HOOKOUT/order"
+	chmod 0666 "$HOOKOUT/order"
 	cat >"$HOOKBIN/hook.sh" <<-EOF
 		#!/bin/sh
 		# usage: hook.sh KIND [ARG...]
