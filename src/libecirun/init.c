@@ -46,6 +46,26 @@ fail_on (int sync_fd, ecirun_error_t *err)
 #define init_fail(a, err) fail_on ((a)->sync_fd, err)
 
 
+/* "LO HI" with HI lowered to the highest gid mapped in our user namespace; NULL if not
+   applicable. */
+static char *
+clamp_gid_range (const char *value)
+{
+  cleanup_file FILE *f = fopen ("/proc/self/gid_map", "re");
+  unsigned long long lo, hi, inside, outside, count, max = 0;
+
+  if (f == NULL || sscanf (value, "%llu %llu", &lo, &hi) != 2)
+    return NULL;
+  while (fscanf (f, "%llu %llu %llu", &inside, &outside, &count) == 3)
+    if (count && inside + count - 1 > max)
+      max = inside + count - 1;
+  if (max == 0 || hi <= max)
+    return NULL;
+  if (lo > max)
+    lo = max;
+  return xasprintf ("%llu %llu", lo, max);
+}
+
 static int
 apply_sysctl (const struct linux_config *lc, ecirun_error_t *err)
 {
@@ -57,6 +77,20 @@ apply_sysctl (const struct linux_config *lc, ecirun_error_t *err)
       if (strstr (kv->key, "..") || strchr (kv->key, '/') == kv->key)
         return make_error (err, 0, "linux.sysctl: invalid key `%s`", kv->key);
       path = xasprintf ("/proc/sys/%s", kv->key);
+      if (strcmp (kv->key, "net.ipv4.ping_group_range") == 0)
+        {
+          /* Engines allow every gid ("0 2147483647"); the kernel wants mapped gids only. */
+          cleanup_free char *clamped = clamp_gid_range (kv->value);
+          if (clamped)
+            {
+              for (char *p = path + 10; *p; p++)
+                if (*p == '.')
+                  *p = '/';
+              if (write_file_at (AT_FDCWD, path, clamped, strlen (clamped), 0, err) < 0)
+                return error_wrap (err, "linux.sysctl `%s`", kv->key);
+              continue;
+            }
+        }
       for (char *p = path + 10; *p; p++)
         if (*p == '.')
           *p = '/';

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -165,7 +166,10 @@ static int
 clone_idmapped (const char *source, bool recursive, int userns, const char *what,
                 ecirun_error_t *err)
 {
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
+  /* Private: a clone of a shared host mount would be shared, and pivot_root refuses a new
+     root whose parent mount is shared. */
+  struct mount_attr attr
+      = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns, .propagation = MS_PRIVATE };
   int tree = sys_open_tree (AT_FDCWD, source,
                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
 
@@ -174,8 +178,13 @@ clone_idmapped (const char *source, bool recursive, int userns, const char *what
   if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
     {
       int saved = errno;
+      struct mount_attr priv = { .propagation = MS_PRIVATE };
       if (pseudo_fs (tree))
-        return tree; /* ownership there is the kernel's, not the disk's */
+        {
+          /* Ownership there is the kernel's, not the disk's. */
+          sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &priv);
+          return tree;
+        }
       close (tree);
       return make_error (err, saved,
                          "%s: `%s` cannot be ID-mapped into the container's user namespace "

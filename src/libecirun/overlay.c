@@ -47,19 +47,21 @@ option_value (const char *opts, const char *key)
   return NULL;
 }
 
-/* Length of the directory prefix that `path` shares with `base` (at a '/' boundary). */
+/* Length of the directory prefix that `path` shares with base[0..len) (cut at a '/'). */
 static size_t
 common_dir (const char *base, size_t len, const char *path)
 {
-  size_t i = 0;
+  size_t i = 0, last = 0;
 
   while (i < len && base[i] == path[i])
-    i++;
+    {
+      if (base[i] == '/')
+        last = i;
+      i++;
+    }
   if (i == len && (path[i] == '/' || path[i] == '\0'))
     return len;
-  while (i > 0 && base[i] != '/')
-    i--;
-  return i;
+  return last;
 }
 
 int
