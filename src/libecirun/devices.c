@@ -96,6 +96,19 @@ listed_in_config (const struct linux_config *lc, const char *path)
   return false;
 }
 
+/* Devices no container gets, even --privileged (which lists every host node): raw disks and
+   physical memory would hand the host over; /dev/ptmx is the link to the container's own
+   devpts instance. */
+static bool
+device_withheld (const struct device_config *d)
+{
+  if (strcmp (d->path, "/dev/ptmx") == 0)
+    return true;
+  if (d->type == 'b')
+    return true;
+  return d->type == 'c' && d->major == 1 && (d->minor == 1 || d->minor == 2 || d->minor == 4);
+}
+
 /* Call fn for every device the container gets: the defaults the config does not override,
    then linux.devices. */
 static int
@@ -112,6 +125,8 @@ devices_foreach (const struct linux_config *lc,
       if (d->path == NULL || strncmp (d->path, "/dev/", 5) != 0 || strstr (d->path, "/../"))
         return make_error (err, 0, "linux.devices[%zu].path `%s` must be under /dev", i,
                            d->path ? d->path : "");
+      if (device_withheld (d))
+        continue;
       if (fn (d, data, err) < 0)
         return -1;
     }
