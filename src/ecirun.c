@@ -73,7 +73,19 @@ usage (FILE *out)
                 "  --log-format FORMAT   text (default) or json\n"
                 "  --debug               log debug messages\n"
                 "  --systemd-cgroup      use the systemd cgroup driver (not supported yet)\n"
-                "  --version, --help\n");
+                "  --version, --help\n"
+                "\nIsolation (always on): every container gets its own user namespace with an\n"
+                "exclusive block of host IDs, never host root; host namespaces are refused;\n"
+                "the rootfs, bind mounts and devices are ID-mapped into the container.\n"
+                "\nAdmin policy: /etc/ecirun/ecirun.json (ECIRUN_POLICY overrides the path;\n"
+                "missing = defaults; see docs/policy.md and `ecirun features`). Keys:\n"
+                "  idPool {uidFirst, gidFirst, size}  host IDs handed out (default: the ecirun\n"
+                "                          entry of /etc/subuid+subgid, else 2^28 + 2^28 IDs)\n"
+                "  blockSize               IDs per container (default 65536, at least 65536)\n"
+                "  onExhaustion            \"refuse\" (default): create fails when no block is free\n"
+                "  stateDir                where ID-block records live (default /var/lib/ecirun)\n"
+                "  idmapFallback           \"none\" (default): fail where ID-mapped mounts are\n"
+                "                          impossible\n");
 }
 
 void

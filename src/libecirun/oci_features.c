@@ -5,6 +5,7 @@
 #include <yajl/yajl_gen.h>
 #include "caps.h"
 #include "config.h"
+#include "policy.h"
 #include "seccomp.h"
 #include "utils.h"
 
@@ -49,6 +50,10 @@ enabled (yajl_gen g, const char *key, bool on)
 char *
 features_json (void)
 {
+  struct ecirun_policy pol;
+  ecirun_error_t e = NULL;
+  const struct ecirun_policy *policy = NULL;
+  const char *policy_err = "";
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
   size_t len;
@@ -56,6 +61,10 @@ features_json (void)
   static const char *const hooks[] = { "prestart",  "createRuntime", "createContainer",
                                        "startContainer", "poststart", "poststop", NULL };
 
+  if (policy_load (&pol, &e) == 0)
+    policy = &pol;
+  else
+    policy_err = e->msg;
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_config (g, yajl_gen_indent_string, "    ");
   yajl_gen_map_open (g);
@@ -110,6 +119,31 @@ features_json (void)
   str (g, "false");
   str (g, "io.github.ecirun.version");
   str (g, PACKAGE_VERSION);
+  str (g, "io.github.ecirun.isolation");
+  str (g, "enforced");
+  yajl_gen_map_close (g);
+  /* ecirun's own section: the isolation every container gets and the admin policy in force. */
+  str (g, "ecirun");
+  yajl_gen_map_open (g);
+  str (g, "isolation");
+  yajl_gen_map_open (g);
+  str (g, "userNamespace");
+  str (g, "always");
+  str (g, "hostNamespaces");
+  str (g, "refused");
+  str (g, "idMappedMounts");
+  str (g, "rootfs, bind mounts, devices");
+  yajl_gen_map_close (g);
+  str (g, "policy");
+  if (policy)
+    policy_gen (g, policy);
+  else
+    {
+      yajl_gen_map_open (g);
+      str (g, "error");
+      str (g, policy_err);
+      yajl_gen_map_close (g);
+    }
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
@@ -119,5 +153,8 @@ features_json (void)
       r[len] = '\n';
     }
   yajl_gen_free (g);
+  if (policy)
+    policy_release (&pol);
+  error_release (&e);
   return r;
 }
