@@ -6,9 +6,8 @@ cd "$(dirname "$0")/.."
 
 contrib/install-deps.sh
 ./autogen.sh >/dev/null
-./configure -q
-make -j"$(nproc)" >/dev/null
-make install >/dev/null
+mkdir -p build
+(cd build && ../configure -q && make -j"$(nproc)" >/dev/null && make install >/dev/null)
 echo "installed: $(command -v ecirun) ($(ecirun --version | head -1))"
 
 tests/integration/build-rootfs.sh >/dev/null
