@@ -19,6 +19,7 @@
 #include <yajl/yajl_gen.h>
 #include "cgroup.h"
 #include "config.h"
+#include "container_open.h"
 #include "devices.h"
 #include "hooks.h"
 #include "idblock.h"
@@ -55,19 +56,6 @@ struct create_ctx
   struct id_block block;
   bool block_held;
 };
-
-static void
-now_rfc3339 (char *buf, size_t len)
-{
-  struct timespec ts;
-  struct tm tm;
-  char base[32];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof (base), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
-}
 
 static char *
 owner_name (void)
@@ -392,14 +380,6 @@ send_seccomp_listener (struct create_ctx *x, int fd, ecirun_error_t *err)
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
   size_t len;
-  struct iovec iov;
-  union
-  {
-    char b[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } ctl;
-  struct msghdr mh = { 0 };
-  struct cmsghdr *c;
   int ret = 0;
 
   if (s->listener_path == NULL)
@@ -437,19 +417,7 @@ send_seccomp_listener (struct create_ctx *x, int fd, ecirun_error_t *err)
       ret = make_error (err, errno, "connect to seccomp listener `%s`", s->listener_path);
       goto out;
     }
-  iov.iov_base = (void *) buf;
-  iov.iov_len = len;
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  memset (&ctl, 0, sizeof (ctl));
-  mh.msg_control = ctl.b;
-  mh.msg_controllen = sizeof (ctl.b);
-  c = CMSG_FIRSTHDR (&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof (int));
-  if (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
+  if (send_with_fd (sock, buf, len, fd) < 0)
     ret = make_error (err, errno, "send the seccomp listener to `%s`", s->listener_path);
 out:
   yajl_gen_free (g);
@@ -514,19 +482,9 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
             break;
           }
         case SYNC_CONSOLE_FD:
-          {
-            int r = 0;
-            if (x->console_sock >= 0)
-              {
-                r = terminal_send_master (x->console_sock, m.fd, err);
-                close (m.fd);
-              }
-            else
-              x->console_master = m.fd;
-            if (r < 0 || sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
-              return -1;
-            break;
-          }
+          if (setup_console_fd (x->sync[0], x->console_sock, m.fd, &x->console_master, err) < 0)
+            return -1;
+          break;
         case SYNC_SECCOMP_FD:
           {
             int r = send_seccomp_listener (x, m.fd, err);
@@ -535,15 +493,12 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
               return -1;
             break;
           }
-        case SYNC_WARNING:
-          log_warning ("%s", m.payload);
-          break;
-        case SYNC_READY:
-          return 0;
-        case SYNC_ERROR:
-          return make_error (err, 0, "%s", m.payload);
         default:
-          return make_error (err, 0, "sync: unexpected stage %s", sync_stage_name (m.stage));
+          {
+            int r = setup_common_stage (&m, err);
+            if (r != 0)
+              return r > 0 ? 0 : -1;
+          }
         }
     }
 }
@@ -625,7 +580,7 @@ container_create (const struct create_opts *o, struct created_container *ret,
   if (state_create_dir (x.rootfd, o->id, &x.dirfd, err) < 0)
     goto out;
 
-  now_rfc3339 (created, sizeof (created));
+  format_rfc3339_now (created, sizeof (created));
   x.state.id = (char *) o->id;
   x.state.bundle = x.bundle;
   x.state.rootfs = x.rootfs;

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include "syscalls.h"
 #include "log.h"
+#include "sync.h"
+#include "terminal.h"
 #include "utils.h"
 
 void
@@ -134,4 +136,40 @@ wait_forwarding_signals (pid_t pid, int pidfd, const sigset_t *fwd, ecirun_error
     if (errno != EINTR)
       return make_error (err, errno, "waitpid");
   return exit_status_of (status);
+}
+
+int
+setup_console_fd (int sync_fd, int console_sock, int master, int *ret_master, ecirun_error_t *err)
+{
+  int r = 0;
+
+  if (console_sock >= 0)
+    {
+      r = terminal_send_master (console_sock, master, err);
+      close (master);
+    }
+  else
+    *ret_master = master;
+  if (r < 0 || sync_send (sync_fd, SYNC_FD_RECEIVED, NULL, -1, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+setup_common_stage (const struct sync_msg *m, ecirun_error_t *err)
+{
+  switch (m->stage)
+    {
+    case SYNC_WARNING:
+      log_warning ("%s", m->payload);
+      return 0;
+    case SYNC_READY:
+      return 1;
+    case SYNC_ERROR:
+      return make_error (err, 0, "%s", m->payload);
+    default:
+      if (m->fd >= 0)
+        close (m->fd);
+      return make_error (err, 0, "sync: unexpected stage %s", sync_stage_name (m->stage));
+    }
 }

@@ -291,21 +291,12 @@ drive_setup (struct exec_ctx *x, ecirun_error_t *err)
     return -1;
   for (;;)
     {
-      int r = 0;
-
       if (sync_recv (x->sync[0], &m, err) < 0)
         return -1;
       switch (m.stage)
         {
         case SYNC_CONSOLE_FD:
-          if (x->console_sock >= 0)
-            {
-              r = terminal_send_master (x->console_sock, m.fd, err);
-              close (m.fd);
-            }
-          else
-            x->console_master = m.fd;
-          if (r < 0 || sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
+          if (setup_console_fd (x->sync[0], x->console_sock, m.fd, &x->console_master, err) < 0)
             return -1;
           break;
         case SYNC_SECCOMP_FD:
@@ -316,15 +307,12 @@ drive_setup (struct exec_ctx *x, ecirun_error_t *err)
           if (sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
             return -1;
           break;
-        case SYNC_WARNING:
-          log_warning ("%s", m.payload);
-          break;
-        case SYNC_READY:
-          return 0;
-        case SYNC_ERROR:
-          return make_error (err, 0, "%s", m.payload);
         default:
-          return make_error (err, 0, "sync: unexpected stage %s", sync_stage_name (m.stage));
+          {
+            int r = setup_common_stage (&m, err);
+            if (r != 0)
+              return r > 0 ? 0 : -1;
+          }
         }
     }
 }

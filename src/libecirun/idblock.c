@@ -210,19 +210,6 @@ record_stale (const struct record *r)
 }
 
 static void
-now_rfc3339 (char *buf, size_t len)
-{
-  struct timespec ts;
-  struct tm tm;
-  char base[32];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof (base), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
-}
-
-static void
 gen_str (yajl_gen g, const char *s)
 {
   yajl_gen_string (g, (const unsigned char *)s, strlen (s));
@@ -252,7 +239,7 @@ record_json (const char *root, const char *id, const struct stat *st)
 
   if (g == NULL)
     return NULL;
-  now_rfc3339 (created, sizeof (created));
+  format_rfc3339_now (created, sizeof (created));
   yajl_gen_map_open (g);
   gen_str (g, "root");
   gen_str (g, root);

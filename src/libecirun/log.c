@@ -1,5 +1,6 @@
 #include <config.h>
 #include "log.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,19 +29,6 @@ log_init (const char *path, enum log_format format, bool debug, ecirun_error_t *
   if (log_fd < 0)
     return make_error (err, errno, "open log file `%s`", path);
   return 0;
-}
-
-static void
-format_time (char *buf, size_t len)
-{
-  struct timespec ts;
-  struct tm tm;
-  char base[32];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof (base), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
 }
 
 static void
@@ -114,7 +102,7 @@ log_emit (enum log_level level, const char *msg, bool to_stderr)
 {
   char ts[64];
 
-  format_time (ts, sizeof (ts));
+  format_rfc3339_now (ts, sizeof (ts));
   if (log_fd >= 0)
     {
       if (log_fmt == LOG_FORMAT_JSON)

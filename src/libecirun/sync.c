@@ -44,41 +44,14 @@ int
 sync_send (int sock, enum sync_stage stage, const char *payload, int fd, ecirun_error_t *err)
 {
   struct sync_wire w = { .stage = stage };
-  struct iovec iov;
-  struct msghdr mh = { 0 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } ctl;
   size_t len = 0;
-  ssize_t n;
 
   if (payload)
     {
       len = strnlen (payload, sizeof (w.payload) - 1);
       memcpy (w.payload, payload, len);
     }
-  iov.iov_base = &w;
-  iov.iov_len = offsetof (struct sync_wire, payload) + len + 1;
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  if (fd >= 0)
-    {
-      struct cmsghdr *c;
-      memset (&ctl, 0, sizeof (ctl));
-      mh.msg_control = ctl.buf;
-      mh.msg_controllen = sizeof (ctl.buf);
-      c = CMSG_FIRSTHDR (&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (c), &fd, sizeof (int));
-    }
-  do
-    n = sendmsg (sock, &mh, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
+  if (send_with_fd (sock, &w, offsetof (struct sync_wire, payload) + len + 1, fd) < 0)
     return make_error (err, errno, "sync: send %s", sync_stage_name (stage));
   return 0;
 }

@@ -79,25 +79,9 @@ terminal_connect_socket (const char *path, ecirun_error_t *err)
 int
 terminal_send_master (int sock, int master, ecirun_error_t *err)
 {
-  char data[] = "/dev/ptmx";
-  struct iovec iov = { .iov_base = data, .iov_len = sizeof (data) - 1 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } ctl;
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-  struct cmsghdr *c;
+  static const char data[] = "/dev/ptmx";
 
-  memset (&ctl, 0, sizeof (ctl));
-  mh.msg_control = ctl.buf;
-  mh.msg_controllen = sizeof (ctl.buf);
-  c = CMSG_FIRSTHDR (&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &master, sizeof (int));
-  if (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
+  if (send_with_fd (sock, data, sizeof (data) - 1, master) < 0)
     return make_error (err, errno, "send the pty master over the console socket");
   return 0;
 }

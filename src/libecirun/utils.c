@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <time.h>
 
 void
 cleanup_freep (void *p)
@@ -376,4 +378,48 @@ write_pid_file (const char *path, pid_t pid, ecirun_error_t *err)
   if (dfd < 0)
     return make_error (err, errno, "open directory of pid file `%s`", path);
   return write_file_atomic_at (dfd, slash + 1, buf, n, 0644, err);
+}
+
+void
+format_rfc3339_now (char *buf, size_t len)
+{
+  struct timespec ts;
+  struct tm tm;
+  char base[32];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (base, sizeof (base), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+ssize_t
+send_with_fd (int sock, const void *data, size_t len, int fd)
+{
+  struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  ssize_t n;
+
+  if (fd >= 0)
+    {
+      struct cmsghdr *c;
+
+      memset (&ctl, 0, sizeof (ctl));
+      mh.msg_control = ctl.buf;
+      mh.msg_controllen = sizeof (ctl.buf);
+      c = CMSG_FIRSTHDR (&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (c), &fd, sizeof (int));
+    }
+  do
+    n = sendmsg (sock, &mh, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n;
 }

@@ -65,6 +65,12 @@ int mkdir_p (const char *path, mode_t mode, ecirun_error_t *err);
 /* rm -rf below dirfd/name without following symlinks and without crossing mount points. */
 int remove_tree_at (int dirfd, const char *name, ecirun_error_t *err);
 
+/* The current time as RFC 3339 with nanoseconds, UTC ("2026-01-02T03:04:05.123456789Z"). */
+void format_rfc3339_now (char *buf, size_t len);
+/* sendmsg of data with fd attached as SCM_RIGHTS (none when fd < 0), MSG_NOSIGNAL, retried on
+   EINTR. */
+ssize_t send_with_fd (int sock, const void *data, size_t len, int fd);
+
 /* Parse a whole decimal number, rejecting junk and overflow. */
 int parse_u64 (const char *s, uint64_t *ret);
 int parse_i64 (const char *s, int64_t *ret);
