@@ -159,6 +159,9 @@ container_pause (const char *root, const char *id, bool pause, ecirun_error_t *e
     }
   if (cgroup_open (op.state->cgroup_path, &cg, err) < 0 || cgroup_freeze (cg, pause, err) < 0)
     goto out;
+  /* docker commit pauses, then reads the upper dir. */
+  if (pause)
+    export_upper_xattrs (op.state);
   r = 0;
 out:
   cgroup_free (cg);

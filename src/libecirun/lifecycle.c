@@ -18,6 +18,7 @@
 #include "idblock.h"
 #include "policy.h"
 #include "log.h"
+#include "overlay.h"
 #include "syscalls.h"
 #include "terminal.h"
 #include "utils.h"
@@ -175,6 +176,23 @@ kill_init_and_wait (const struct container_state *s)
   close (pidfd);
 }
 
+/* The container's overlay upper dir, as the engine reads it (overlay.h). Best effort: the engine
+   may already have unmounted the rootfs. */
+void
+export_upper_xattrs (const struct container_state *s)
+{
+  ecirun_error_t e = NULL;
+
+  if (s->rootfs == NULL || *s->rootfs == '\0')
+    return;
+  if (overlay_export_upper_xattrs (s->rootfs, &e) < 0)
+    {
+      if (e->errnum != ENOENT)
+        log_warning ("%s", e->msg);
+      error_release (&e);
+    }
+}
+
 int
 container_delete (const char *root, const char *id, bool force, ecirun_error_t *err)
 {
@@ -240,6 +258,7 @@ container_delete (const char *root, const char *id, bool force, ecirun_error_t *
       if (loaded)
         policy_release (&pol);
     }
+  export_upper_xattrs (op.state);
   c = load_saved_config (op.dirfd);
   if (c && c->hooks[HOOK_POSTSTOP].len)
     {

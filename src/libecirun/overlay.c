@@ -17,6 +17,8 @@
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 #endif
 #define SCANNED_XATTR "user.ecirun.overlay-marked"
+#define TRUSTED_OPAQUE "trusted.overlay.opaque"
+#define USER_OPAQUE "user.overlay.opaque"
 
 void
 overlay_free (struct overlay_rootfs *o)
@@ -149,8 +151,11 @@ overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t 
   return 0;
 }
 
+/* Give every directory of the tree at parent/path that has the xattr `from` = "y" the xattr `to`
+   = "y" too (no symlink followed, no other file system entered). */
 static int
-mark_tree (int parent, const char *path, int depth, ecirun_error_t *err)
+mark_tree (int parent, const char *path, int depth, const char *from, const char *to,
+           ecirun_error_t *err)
 {
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
@@ -171,15 +176,16 @@ mark_tree (int parent, const char *path, int depth, ecirun_error_t *err)
   {
     char self[32];
     snprintf (self, sizeof (self), "/proc/self/fd/%d", fd);
-    if (getxattr (self, "trusted.overlay.opaque", value, sizeof (value)) == 1 && value[0] == 'y'
-        && setxattr (self, "user.overlay.opaque", "y", 1, 0) < 0)
+    if (getxattr (self, from, value, sizeof (value)) == 1 && value[0] == 'y'
+        && !(getxattr (self, to, value, sizeof (value)) == 1 && value[0] == 'y')
+        && setxattr (self, to, "y", 1, 0) < 0)
       return make_error (err, errno, "mark opaque directory `%s`", path);
   }
   while ((de = readdir (d)))
     {
       if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
-      if (mark_tree (dirfd (d), de->d_name, depth + 1, err) < 0)
+      if (mark_tree (dirfd (d), de->d_name, depth + 1, from, to, err) < 0)
         return -1;
     }
   return 0;
@@ -205,10 +211,39 @@ overlay_mark_user_xattrs (const struct overlay_rootfs *o, ecirun_error_t *err)
       snprintf (self, sizeof (self), "/proc/self/fd/%d", layer);
       if (getxattr (self, SCANNED_XATTR, value, sizeof (value)) > 0)
         continue;
-      if (mark_tree (layer, ".", 0, err) < 0)
+      if (mark_tree (layer, ".", 0, TRUSTED_OPAQUE, USER_OPAQUE, err) < 0)
         return error_wrap (err, "overlay layer `%s/%s`", o->base, l);
       if (setxattr (self, SCANNED_XATTR, "1", 1, 0) < 0 && errno != ENOTSUP)
         return make_error (err, errno, "remember overlay layer `%s/%s`", o->base, l);
     }
   return 0;
+}
+
+int
+overlay_export_upper_xattrs (const char *rootfs, ecirun_error_t *err)
+{
+  struct overlay_rootfs *o = NULL;
+  cleanup_free char *upper = NULL;
+  cleanup_close int basefd = -1;
+  int r;
+
+  if (overlay_detect (rootfs, &o, err) < 0)
+    return -1;
+  if (o == NULL)
+    return 0;
+  upper = option_value (o->options, "upperdir");
+  if (upper == NULL)
+    {
+      overlay_free (o);
+      return 0;
+    }
+  basefd = open (o->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (basefd < 0)
+    r = make_error (err, errno, "open overlay layers `%s`", o->base);
+  else
+    r = mark_tree (basefd, upper, 0, USER_OPAQUE, TRUSTED_OPAQUE, err);
+  if (r < 0)
+    error_wrap (err, "overlay upper dir `%s/%s`", o->base, upper);
+  overlay_free (o);
+  return r;
 }

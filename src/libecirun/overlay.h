@@ -23,4 +23,10 @@ void overlay_free (struct overlay_rootfs *o);
    mark too, once per layer (remembered with an xattr on the layer's root). */
 int overlay_mark_user_xattrs (const struct overlay_rootfs *o, ecirun_error_t *err);
 
+/* The reverse, for the upper dir of the overlay mounted at rootfs (on the host): the overlay the
+   container mounted marks the directories it replaces user.overlay.opaque, which the engine's
+   own overlay and its diff (docker commit/diff/export/cp, containerd's snapshot diff) do not
+   read: give them trusted.overlay.opaque too. Nothing to do when rootfs is not an overlay. */
+int overlay_export_upper_xattrs (const char *rootfs, ecirun_error_t *err);
+
 #endif
