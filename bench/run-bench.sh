@@ -2,15 +2,20 @@
 # Container start latency and runtime memory: ecirun vs runc (and crun), then
 # `docker run --rm` through a private dockerd with each runtime.
 #
-# Usage: sudo bench/run-bench.sh [-n N] [-d N] [--no-docker] [--no-crun]
+# Usage: sudo bench/run-bench.sh [-n N] [-d N] [--no-docker] [--no-crun] [--no-overlay]
 #   -n N         sequential `run` of a busybox `true` bundle per runtime (default 50)
 #   -d N         `docker run --rm` per runtime (default 10; 0 = skip)
+#   --no-overlay skip the overlay-rootfs bundles (ecirun_ovl, runc_ovl): the same
+#                rootfs as a host overlay mount, which ecirun re-mounts inside the
+#                container's user namespace over ID-mapped layers
 #   ECIRUN=path  the runtime under test (default: ./ecirun at the top of the tree)
 #   RUNC=path    default /usr/sbin/runc;  CRUN=path  default /usr/bin/crun
 #
 # Runs are interleaved (one per runtime per round, the order rotating each
 # round) so that drift in machine load hits every runtime alike. Prints a
-# table and the ratios ecirun/runc; no assertion on the figures.
+# table and the ratios ecirun/runc (the user namespace and ID-mapped rootfs that
+# ecirun always sets up, against none), ecirun_ovl/ecirun (the overlay re-mount)
+# and ecirun_ovl/runc_ovl; no assertion on the figures.
 set -euo pipefail
 
 HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -18,6 +23,7 @@ TOP=$(readlink -f "$HERE/..")
 N=50
 DN=10
 WITH_CRUN=1
+WITH_OVL=1
 ECIRUN=$(readlink -f "${ECIRUN:-$TOP/ecirun}")
 RUNC=${RUNC:-/usr/sbin/runc}
 CRUN=${CRUN:-/usr/bin/crun}
@@ -30,7 +36,8 @@ while [ $# -gt 0 ]; do
 	-d) DN=$2; shift 2 ;;
 	--no-docker) DN=0; shift ;;
 	--no-crun) WITH_CRUN=0; shift ;;
-	-h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--no-overlay) WITH_OVL=0; shift ;;
+	-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run-bench.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -60,13 +67,16 @@ cleanup() {
 	if [ -n "$DOCKER_STARTED" ]; then
 		eng_stop_all
 	fi
-	local rt
+	local rt m
 	for rt in "$WORK"/root-*; do
 		[ -d "$rt" ] || continue
 		case $rt in
 		*-crun) ;; # lives in the private namespace; its containers are gone with `run`
 		*) for c in "$rt"/*; do [ -e "$c" ] && "${RT_BIN[${rt##*-}]:-true}" --root "$rt" delete --force "${c##*/}" >/dev/null 2>&1; done ;;
 		esac
+	done
+	for m in "$WORK"/bundle-*_ovl/rootfs; do
+		mountpoint -q "$m" 2>/dev/null && umount "$m"
 	done
 	rm -rf "$WORK"
 }
@@ -98,8 +108,35 @@ make_bundle() {
 	mkdir -p "$WORK/root-$name"
 }
 
+# ovl_bundle NAME BIN: the same, its rootfs an overlay mount (lower: a copy of
+# the busybox rootfs, empty upper) as dockerd's overlay2 or containerd's
+# snapshotter hand it to the runtime. Layers under $WORK (0755).
+make_ovl_bundle() {
+	local name=$1 bin=$2 b=$WORK/bundle-$1 l=$WORK/layers-$1
+	mkdir -p "$b/rootfs" "$l/upper" "$l/work"
+	cp -a "$ROOTFS" "$l/lower"
+	rm -f "$l/lower/.ecirun-rootfs-complete"
+	mount -t overlay overlay -o "lowerdir=$l/lower,upperdir=$l/upper,workdir=$l/work" "$b/rootfs" ||
+		die "cannot mount an overlay rootfs for $name"
+	(cd "$b" && "$bin" spec) || die "$bin spec failed"
+	jq '.process.terminal = false | .process.args = ["true"]' "$b/config.json" >"$b/config.json.tmp"
+	mv "$b/config.json.tmp" "$b/config.json"
+	mkdir -p "$WORK/root-$name"
+}
+
 make_bundle ecirun "$ECIRUN"
 make_bundle runc "$RUNC"
+if [ "$WITH_OVL" = 1 ]; then
+	make_ovl_bundle ecirun_ovl "$ECIRUN"
+	make_ovl_bundle runc_ovl "$RUNC"
+	RUNTIMES+=(ecirun_ovl runc_ovl)
+	RT_BIN[ecirun_ovl]=$ECIRUN
+	RT_BIN[runc_ovl]=$RUNC
+	RT_PREFIX[ecirun_ovl]=""
+	RT_PREFIX[runc_ovl]=""
+	RT_GLOBAL[ecirun_ovl]=""
+	RT_GLOBAL[runc_ovl]=""
+fi
 
 CRUN_NOTE=""
 if [ "$WITH_CRUN" = 1 ]; then
@@ -185,17 +222,24 @@ for rt in "${RUNTIMES[@]}"; do rm -f "$WORK/$rt.dat"; done
 bench_loop "$N" b
 
 echo "== runtime run (busybox true): wall time per container, peak RSS of the runtime"
-printf '%-8s %5s %10s %10s %14s\n' runtime n median_ms p90_ms rss_median_kb
+[ "$WITH_OVL" = 1 ] && echo "   (*_ovl: rootfs is a host overlay mount; ecirun re-mounts it in the user namespace)"
+printf '%-11s %5s %10s %10s %14s\n' runtime n median_ms p90_ms rss_median_kb
 declare -A MED P90 RSS
 for rt in "${RUNTIMES[@]}"; do
 	read -r "MED[$rt]" "P90[$rt]" < <(stats "$WORK/$rt.dat" 1)
 	read -r "RSS[$rt]" _ < <(stats "$WORK/$rt.dat" 2)
-	printf '%-8s %5s %10s %10s %14s\n' "$rt" "$(wc -l <"$WORK/$rt.dat")" "$(ms "${MED[$rt]}")" "$(ms "${P90[$rt]}")" "${RSS[$rt]}"
+	printf '%-11s %5s %10s %10s %14s\n' "$rt" "$(wc -l <"$WORK/$rt.dat")" "$(ms "${MED[$rt]}")" "$(ms "${P90[$rt]}")" "${RSS[$rt]}"
 done
-for other in runc crun; do
-	[ -n "${MED[$other]:-}" ] || continue
-	echo "ecirun/$other: median $(ratio "${MED[ecirun]}" "${MED[$other]}")x  p90 $(ratio "${P90[ecirun]}" "${P90[$other]}")x  rss $(ratio "${RSS[ecirun]}" "${RSS[$other]}")x"
-done
+# pair A B: the ratios A/B (median, p90, rss) and the median difference.
+pair() {
+	[ -n "${MED[$1]:-}" ] && [ -n "${MED[$2]:-}" ] || return 0
+	echo "$1/$2: median $(ratio "${MED[$1]}" "${MED[$2]}")x ($(awk -v a="${MED[$1]}" -v b="${MED[$2]}" 'BEGIN { printf "%+.1f ms", (a - b) / 1000 }'))  p90 $(ratio "${P90[$1]}" "${P90[$2]}")x  rss $(ratio "${RSS[$1]}" "${RSS[$2]}")x"
+}
+pair ecirun runc
+pair ecirun crun
+pair ecirun_ovl ecirun
+pair runc_ovl runc
+pair ecirun_ovl runc_ovl
 
 [ "$DN" -gt 0 ] || exit 0
 
