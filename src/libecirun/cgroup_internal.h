@@ -96,4 +96,17 @@ int cgroup_v2_write_unified(struct cgroup_hier *h, const struct kv_list *unified
                             ecirun_error_t *err);
 int cgroup_v2_freeze_dir(const char *dir, bool frozen, ecirun_error_t *err);
 
+/* Device rules on v2 (cgroup_v2_devices.c): a BPF_PROG_TYPE_CGROUP_DEVICE program. */
+struct bpf_insn;
+/* The program for the rules, in order (for each access bit the last matching rule decides,
+   default deny); *ret is malloc'd. Fails on an invalid type, access or device number. */
+int cgroup_devices_bpf_generate(const struct device_cgroup_rule *rules, size_t n,
+                                struct bpf_insn **ret, size_t *ret_n, ecirun_error_t *err);
+/* BPF_PROG_LOAD; returns the program fd. */
+int cgroup_devices_bpf_load(const struct bpf_insn *prog, size_t n, ecirun_error_t *err);
+/* Load the program for the rules and attach it to the cgroup directory dir, then detach the
+   program a previous call attached (never a moment without one). */
+int cgroup_devices_bpf_apply(const char *dir, const struct device_cgroup_rule *rules, size_t n,
+                             ecirun_error_t *err);
+
 #endif

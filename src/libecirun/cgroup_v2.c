@@ -317,8 +317,10 @@ v2_apply(struct cgroup *cg, const struct resources_config *res, ecirun_error_t *
     return -1;
   if (v2_apply_io(h, res, err) < 0 || v2_apply_hugetlb(h, res, err) < 0)
     return -1;
-  /* TODO: device rules need an eBPF program (BPF_CGROUP_DEVICE) on v2; not enforced yet.
-     net_cls/net_prio do not exist on v2 and are ignored, like runc and crun do. */
+  /* No rules (an update that does not touch them) keeps the program already attached. */
+  if (res->n_devices > 0 && cgroup_devices_bpf_apply(h->dir, res->devices, res->n_devices, err) < 0)
+    return -1;
+  /* net_cls/net_prio do not exist on v2 and are ignored, like runc and crun do. */
   return cgroup_v2_write_unified(h, &res->unified, err);
 }
 
