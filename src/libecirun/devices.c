@@ -288,8 +288,11 @@ devices_add_cgroup_rules (struct linux_config *lc)
   for (size_t i = 0; i < lc->n_devices; i++)
     {
       const struct device_config *d = &lc->devices[i];
-      struct device_cgroup_rule *rule = &r->devices[r->n_devices++];
+      struct device_cgroup_rule *rule;
 
+      if (d->type == 'p')
+        continue; /* a fifo is no device: the device cgroup has no rule for it */
+      rule = &r->devices[r->n_devices++];
       rule->allow = true;
       rule->type = d->type == 'u' ? 'c' : d->type;
       rule->major = d->major;

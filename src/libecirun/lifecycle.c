@@ -223,8 +223,6 @@ container_delete (const char *root, const char *id, bool force, ecirun_error_t *
                   status_name (op.status));
       goto out;
     }
-  if (op.status != STATUS_STOPPED)
-    kill_init_and_wait (op.state);
   if (op.state->cgroup_path && *op.state->cgroup_path)
     {
       struct cgroup *cg = NULL;
@@ -232,18 +230,27 @@ container_delete (const char *root, const char *id, bool force, ecirun_error_t *
 
       if (cgroup_open (op.state->cgroup_path, &cg, &e) == 0)
         {
-          if (op.status == STATUS_PAUSED)
-            cgroup_freeze (cg, false, &e);
-          error_release (&e);
+          /* Thawed first: a frozen process cannot die of SIGKILL on cgroup v1. */
+          if (op.status == STATUS_PAUSED && cgroup_freeze (cg, false, &e) < 0)
+            {
+              log_warning ("%s", e->msg);
+              error_release (&e);
+            }
+          if (op.status != STATUS_STOPPED)
+            kill_init_and_wait (op.state);
           if (cgroup_destroy (cg, &e) < 0)
             {
               log_warning ("%s", e->msg);
               error_release (&e);
             }
         }
+      else if (op.status != STATUS_STOPPED)
+        kill_init_and_wait (op.state);
       error_release (&e);
       cgroup_free (cg);
     }
+  else if (op.status != STATUS_STOPPED)
+    kill_init_and_wait (op.state);
   if (op.state->id_block >= 0)
     {
       struct ecirun_policy pol;
