@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
 #include <sched.h>
@@ -173,17 +174,45 @@ load_bundle (struct create_ctx *x, ecirun_error_t *err)
   return 0;
 }
 
+/* Mappings from config.json must stay out of the ID pool: its blocks belong exclusively to the
+   containers that hold their records (a config could otherwise name another container's IDs). */
+static int
+check_outside_pool (const struct ecirun_policy *p, const char *what, const struct id_mapping *m,
+                    size_t n, uint32_t first, ecirun_error_t *err)
+{
+  uint64_t end = (uint64_t) first + p->pool_size;
+
+  for (size_t i = 0; i < n; i++)
+    if ((uint64_t) m[i].host_id < end && (uint64_t) m[i].host_id + m[i].size > first)
+      return make_error (err, 0,
+                         "config.json: linux.%s maps host IDs %" PRIu32 "-%" PRIu64
+                         ", which overlap ecirun's ID pool (%" PRIu32 "-%" PRIu64 " in %s): "
+                         "those IDs belong to the containers holding its blocks",
+                         what, m[i].host_id, (uint64_t) m[i].host_id + m[i].size - 1, first,
+                         end - 1, p->path);
+  return 0;
+}
+
 /* A new user namespace without mappings from the config gets an exclusive ID block. */
 static int
 assign_ids (struct create_ctx *x, ecirun_error_t *err)
 {
   struct linux_config *lc = x->config->linux_cfg;
 
-  if (lc->namespaces[NS_USER].path || lc->n_uid_mappings)
+  if (lc->namespaces[NS_USER].path)
     return 0;
   if (policy_load (&x->policy, err) < 0)
     return -1;
   x->policy_loaded = true;
+  if (lc->n_uid_mappings || lc->n_gid_mappings)
+    {
+      if (check_outside_pool (&x->policy, "uidMappings", lc->uid_mappings, lc->n_uid_mappings,
+                              x->policy.uid_first, err) < 0
+          || check_outside_pool (&x->policy, "gidMappings", lc->gid_mappings,
+                                 lc->n_gid_mappings, x->policy.gid_first, err) < 0)
+        return -1;
+      return 0;
+    }
   if (idblock_allocate (&x->policy, x->o->root, x->o->id, &x->block, err) < 0)
     return -1;
   x->block_held = true;
