@@ -113,52 +113,52 @@ static const char *const known_flags[] = {
 };
 
 const char *const *
-seccomp_known_actions(void)
+seccomp_known_actions (void)
 {
   return known_actions;
 }
 
 const char *const *
-seccomp_known_operators(void)
+seccomp_known_operators (void)
 {
   return known_operators;
 }
 
 const char *const *
-seccomp_known_archs(void)
+seccomp_known_archs (void)
 {
   return known_archs;
 }
 
 const char *const *
-seccomp_known_flags(void)
+seccomp_known_flags (void)
 {
   return known_flags;
 }
 
 /* An OCI action name (with its errnoRet) to libseccomp's action value; -1 if unknown. */
 static int
-action_resolve(const char *name, const struct opt_u64 *errno_ret, uint32_t *ret)
+action_resolve (const char *name, const struct opt_u64 *errno_ret, uint32_t *ret)
 {
   uint32_t e = errno_ret && errno_ret->set ? (uint32_t)errno_ret->v : ERRNO_DEFAULT;
 
   if (name == NULL)
     return -1;
-  if (strcmp(name, "SCMP_ACT_KILL") == 0 || strcmp(name, "SCMP_ACT_KILL_THREAD") == 0)
+  if (strcmp (name, "SCMP_ACT_KILL") == 0 || strcmp (name, "SCMP_ACT_KILL_THREAD") == 0)
     *ret = SCMP_ACT_KILL_THREAD;
-  else if (strcmp(name, "SCMP_ACT_KILL_PROCESS") == 0)
+  else if (strcmp (name, "SCMP_ACT_KILL_PROCESS") == 0)
     *ret = SCMP_ACT_KILL_PROCESS;
-  else if (strcmp(name, "SCMP_ACT_TRAP") == 0)
+  else if (strcmp (name, "SCMP_ACT_TRAP") == 0)
     *ret = SCMP_ACT_TRAP;
-  else if (strcmp(name, "SCMP_ACT_ERRNO") == 0)
-    *ret = SCMP_ACT_ERRNO(e);
-  else if (strcmp(name, "SCMP_ACT_TRACE") == 0)
-    *ret = SCMP_ACT_TRACE(e);
-  else if (strcmp(name, "SCMP_ACT_ALLOW") == 0)
+  else if (strcmp (name, "SCMP_ACT_ERRNO") == 0)
+    *ret = SCMP_ACT_ERRNO (e);
+  else if (strcmp (name, "SCMP_ACT_TRACE") == 0)
+    *ret = SCMP_ACT_TRACE (e);
+  else if (strcmp (name, "SCMP_ACT_ALLOW") == 0)
     *ret = SCMP_ACT_ALLOW;
-  else if (strcmp(name, "SCMP_ACT_LOG") == 0)
+  else if (strcmp (name, "SCMP_ACT_LOG") == 0)
     *ret = SCMP_ACT_LOG;
-  else if (strcmp(name, "SCMP_ACT_NOTIFY") == 0)
+  else if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
     *ret = SCMP_ACT_NOTIFY;
   else
     return -1;
@@ -166,14 +166,14 @@ action_resolve(const char *name, const struct opt_u64 *errno_ret, uint32_t *ret)
 }
 
 static int
-operator_resolve(const char *name, enum scmp_compare *ret)
+operator_resolve (const char *name, enum scmp_compare *ret)
 {
   size_t i;
 
   if (name == NULL)
     return -1;
-  for (i = 0; i < ARRAY_SIZE(operator_table); i++)
-    if (strcmp(name, operator_table[i].name) == 0)
+  for (i = 0; i < ARRAY_SIZE (operator_table); i++)
+    if (strcmp (name, operator_table[i].name) == 0)
       {
         *ret = operator_table[i].op;
         return 0;
@@ -183,35 +183,35 @@ operator_resolve(const char *name, enum scmp_compare *ret)
 
 /* "SCMP_ARCH_X86_64" -> libseccomp's token for "x86_64"; 0 if unknown. */
 static uint32_t
-arch_resolve(const char *name)
+arch_resolve (const char *name)
 {
   char lower[32];
   size_t i, n;
 
-  if (name == NULL || strncmp(name, "SCMP_ARCH_", 10) != 0)
+  if (name == NULL || strncmp (name, "SCMP_ARCH_", 10) != 0)
     return 0;
   name += 10;
-  n = strlen(name);
-  if (n == 0 || n >= sizeof(lower))
+  n = strlen (name);
+  if (n == 0 || n >= sizeof (lower))
     return 0;
   /* Only the upper-case spelling is the OCI name. */
   for (i = 0; i < n; i++)
-    if (islower((unsigned char)name[i]))
+    if (islower ((unsigned char)name[i]))
       return 0;
   for (i = 0; i <= n; i++)
-    lower[i] = (char)tolower((unsigned char)name[i]);
-  return seccomp_arch_resolve_name(lower);
+    lower[i] = (char)tolower ((unsigned char)name[i]);
+  return seccomp_arch_resolve_name (lower);
 }
 
 static int
-flag_resolve(const char *name, enum seccomp_flag *ret)
+flag_resolve (const char *name, enum seccomp_flag *ret)
 {
   size_t i;
 
   if (name == NULL)
     return -1;
-  for (i = 0; i < ARRAY_SIZE(flag_table); i++)
-    if (strcmp(name, flag_table[i].name) == 0)
+  for (i = 0; i < ARRAY_SIZE (flag_table); i++)
+    if (strcmp (name, flag_table[i].name) == 0)
       {
         *ret = flag_table[i].flag;
         return 0;
@@ -220,41 +220,41 @@ flag_resolve(const char *name, enum seccomp_flag *ret)
 }
 
 static bool
-syscall_group_has_name(const struct seccomp_syscall_config *s, const char *name)
+syscall_group_has_name (const struct seccomp_syscall_config *s, const char *name)
 {
   size_t i;
 
   for (i = 0; i < s->n_names; i++)
-    if (s->names[i] && strcmp(s->names[i], name) == 0)
+    if (s->names[i] && strcmp (s->names[i], name) == 0)
       return true;
   return false;
 }
 
 bool
-seccomp_uses_notify(const struct seccomp_config *cfg)
+seccomp_uses_notify (const struct seccomp_config *cfg)
 {
   size_t i;
 
   if (cfg == NULL)
     return false;
-  if (cfg->default_action && strcmp(cfg->default_action, "SCMP_ACT_NOTIFY") == 0)
+  if (cfg->default_action && strcmp (cfg->default_action, "SCMP_ACT_NOTIFY") == 0)
     return true;
   for (i = 0; i < cfg->n_syscalls; i++)
-    if (cfg->syscalls[i].action && strcmp(cfg->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0)
+    if (cfg->syscalls[i].action && strcmp (cfg->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0)
       return true;
   return false;
 }
 
 static int
-validate_errno_ret(const struct opt_u64 *e, const char *path, ecirun_error_t *err)
+validate_errno_ret (const struct opt_u64 *e, const char *path, ecirun_error_t *err)
 {
   if (e->set && e->v > 0xffff)
-    return make_error(err, 0, "%s: errnoRet %llu is out of range", path, (unsigned long long)e->v);
+    return make_error (err, 0, "%s: errnoRet %llu is out of range", path, (unsigned long long)e->v);
   return 0;
 }
 
 int
-seccomp_validate(const struct seccomp_config *cfg, ecirun_error_t *err)
+seccomp_validate (const struct seccomp_config *cfg, ecirun_error_t *err)
 {
   uint32_t action;
   size_t i, j;
@@ -262,50 +262,51 @@ seccomp_validate(const struct seccomp_config *cfg, ecirun_error_t *err)
   if (cfg == NULL)
     return 0;
   if (cfg->default_action == NULL)
-    return make_error(err, 0, "linux.seccomp.defaultAction: missing");
-  if (action_resolve(cfg->default_action, NULL, &action) < 0)
-    return make_error(err, 0, "linux.seccomp.defaultAction: unknown action \"%s\"",
-                      cfg->default_action);
+    return make_error (err, 0, "linux.seccomp.defaultAction: missing");
+  if (action_resolve (cfg->default_action, NULL, &action) < 0)
+    return make_error (err, 0, "linux.seccomp.defaultAction: unknown action \"%s\"",
+                       cfg->default_action);
   /* The init reports back to the runtime with write(2) after loading the filter: the default
      must not send that to an agent that has not got the listener yet (runc's rule too). */
   if (action == SCMP_ACT_NOTIFY)
-    return make_error(err, 0,
-                      "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
-  if (validate_errno_ret(&cfg->default_errno_ret, "linux.seccomp.defaultErrnoRet", err) < 0)
+    return make_error (err, 0,
+                       "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+  if (validate_errno_ret (&cfg->default_errno_ret, "linux.seccomp.defaultErrnoRet", err) < 0)
     return -1;
 
   for (i = 0; i < cfg->n_architectures; i++)
-    if (arch_resolve(cfg->architectures[i]) == 0)
-      return make_error(err, 0, "linux.seccomp.architectures[%zu]: unknown architecture \"%s\"", i,
-                        cfg->architectures[i] ? cfg->architectures[i] : "");
+    if (arch_resolve (cfg->architectures[i]) == 0)
+      return make_error (err, 0, "linux.seccomp.architectures[%zu]: unknown architecture \"%s\"", i,
+                         cfg->architectures[i] ? cfg->architectures[i] : "");
 
   for (i = 0; i < cfg->n_flags; i++)
     {
       enum seccomp_flag f;
-      if (flag_resolve(cfg->flags[i], &f) < 0)
-        return make_error(err, 0, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i,
-                          cfg->flags[i] ? cfg->flags[i] : "");
+      if (flag_resolve (cfg->flags[i], &f) < 0)
+        return make_error (err, 0, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i,
+                           cfg->flags[i] ? cfg->flags[i] : "");
     }
 
   for (i = 0; i < cfg->n_syscalls; i++)
     {
       const struct seccomp_syscall_config *s = &cfg->syscalls[i];
-      cleanup_free char *path = xasprintf("linux.seccomp.syscalls[%zu]", i);
+      cleanup_free char *path = xasprintf ("linux.seccomp.syscalls[%zu]", i);
 
       if (s->action == NULL)
-        return make_error(err, 0, "%s.action: missing", path);
-      if (action_resolve(s->action, NULL, &action) < 0)
-        return make_error(err, 0, "%s.action: unknown action \"%s\"", path, s->action);
+        return make_error (err, 0, "%s.action: missing", path);
+      if (action_resolve (s->action, NULL, &action) < 0)
+        return make_error (err, 0, "%s.action: unknown action \"%s\"", path, s->action);
       if (s->n_names == 0)
-        return make_error(err, 0, "%s.names: must list at least one syscall", path);
+        return make_error (err, 0, "%s.names: must list at least one syscall", path);
       for (j = 0; j < s->n_names; j++)
         if (s->names[j] == NULL || s->names[j][0] == '\0')
-          return make_error(err, 0, "%s.names[%zu]: empty syscall name", path, j);
-      if (action == SCMP_ACT_NOTIFY && syscall_group_has_name(s, "write"))
-        return make_error(err, 0, "%s: SCMP_ACT_NOTIFY cannot be used for the write syscall", path);
+          return make_error (err, 0, "%s.names[%zu]: empty syscall name", path, j);
+      if (action == SCMP_ACT_NOTIFY && syscall_group_has_name (s, "write"))
+        return make_error (err, 0, "%s: SCMP_ACT_NOTIFY cannot be used for the write syscall",
+                           path);
       {
-        cleanup_free char *epath = xasprintf("%s.errnoRet", path);
-        if (validate_errno_ret(&s->errno_ret, epath, err) < 0)
+        cleanup_free char *epath = xasprintf ("%s.errnoRet", path);
+        if (validate_errno_ret (&s->errno_ret, epath, err) < 0)
           return -1;
       }
       for (j = 0; j < s->n_args; j++)
@@ -314,30 +315,30 @@ seccomp_validate(const struct seccomp_config *cfg, ecirun_error_t *err)
           enum scmp_compare op;
 
           if (a->index >= SECCOMP_MAX_ARGS)
-            return make_error(err, 0, "%s.args[%zu].index: %u is out of range (0-%d)", path, j,
-                              a->index, SECCOMP_MAX_ARGS - 1);
+            return make_error (err, 0, "%s.args[%zu].index: %u is out of range (0-%d)", path, j,
+                               a->index, SECCOMP_MAX_ARGS - 1);
           if (a->op == NULL)
-            return make_error(err, 0, "%s.args[%zu].op: missing", path, j);
-          if (operator_resolve(a->op, &op) < 0)
-            return make_error(err, 0, "%s.args[%zu].op: unknown operator \"%s\"", path, j, a->op);
+            return make_error (err, 0, "%s.args[%zu].op: missing", path, j);
+          if (operator_resolve (a->op, &op) < 0)
+            return make_error (err, 0, "%s.args[%zu].op: unknown operator \"%s\"", path, j, a->op);
         }
     }
   return 0;
 }
 
 static void
-cleanup_seccomp_ctx(scmp_filter_ctx *ctx)
+cleanup_seccomp_ctx (scmp_filter_ctx *ctx)
 {
   if (*ctx)
-    seccomp_release(*ctx);
+    seccomp_release (*ctx);
 }
 
 /* Add the rules of one entry of linux.seccomp.syscalls. When several conditions test the same
    argument, libseccomp cannot AND them in one rule: like runc, each condition then becomes a
    rule of its own (so they OR). */
 static int
-add_syscall_rules(scmp_filter_ctx ctx, const struct seccomp_syscall_config *s, uint32_t action,
-                  size_t idx, bool *notify_used, ecirun_error_t *err)
+add_syscall_rules (scmp_filter_ctx ctx, const struct seccomp_syscall_config *s, uint32_t action,
+                   size_t idx, bool *notify_used, ecirun_error_t *err)
 {
   struct scmp_arg_cmp conds[SECCOMP_MAX_ARGS * 4];
   struct scmp_arg_cmp *cv = conds;
@@ -347,13 +348,13 @@ add_syscall_rules(scmp_filter_ctx ctx, const struct seccomp_syscall_config *s, u
   size_t i, j;
   int rc;
 
-  if (s->n_args > ARRAY_SIZE(conds))
-    cv = heap = xmalloc0(s->n_args * sizeof(*heap));
+  if (s->n_args > ARRAY_SIZE (conds))
+    cv = heap = xmalloc0 (s->n_args * sizeof (*heap));
   for (j = 0; j < s->n_args; j++)
     {
       enum scmp_compare op = SCMP_CMP_EQ;
 
-      operator_resolve(s->args[j].op, &op);
+      operator_resolve (s->args[j].op, &op);
       cv[j].arg = s->args[j].index;
       cv[j].op = op;
       cv[j].datum_a = s->args[j].value;
@@ -365,24 +366,24 @@ add_syscall_rules(scmp_filter_ctx ctx, const struct seccomp_syscall_config *s, u
   for (i = 0; i < s->n_names; i++)
     {
       const char *name = s->names[i];
-      int nr = seccomp_syscall_resolve_name(name);
+      int nr = seccomp_syscall_resolve_name (name);
 
       /* Unknown to libseccomp: a syscall newer than it, or of another architecture. */
       if (nr == __NR_SCMP_ERROR)
         continue;
       if (s->n_args == 0)
-        rc = seccomp_rule_add(ctx, action, nr, 0);
+        rc = seccomp_rule_add (ctx, action, nr, 0);
       else if (!split)
-        rc = seccomp_rule_add_array(ctx, action, nr, (unsigned int)s->n_args, cv);
+        rc = seccomp_rule_add_array (ctx, action, nr, (unsigned int)s->n_args, cv);
       else
         {
           rc = 0;
           for (j = 0; j < s->n_args && rc == 0; j++)
-            rc = seccomp_rule_add_array(ctx, action, nr, 1, &cv[j]);
+            rc = seccomp_rule_add_array (ctx, action, nr, 1, &cv[j]);
         }
       if (rc < 0)
-        return make_error(err, -rc, "linux.seccomp.syscalls[%zu]: add the rule for `%s`", idx,
-                          name);
+        return make_error (err, -rc, "linux.seccomp.syscalls[%zu]: add the rule for `%s`", idx,
+                           name);
       if (action == SCMP_ACT_NOTIFY)
         *notify_used = true;
     }
@@ -392,7 +393,7 @@ add_syscall_rules(scmp_filter_ctx ctx, const struct seccomp_syscall_config *s, u
 /* seccomp_load cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV before libseccomp 2.6:
    export the program and load it with seccomp(2). Returns the listener fd, or -1 with *err set. */
 static int
-load_filter_raw(scmp_filter_ctx ctx, unsigned long flags, ecirun_error_t *err)
+load_filter_raw (scmp_filter_ctx ctx, unsigned long flags, ecirun_error_t *err)
 {
   cleanup_close int mfd = -1;
   cleanup_free char *buf = NULL;
@@ -402,44 +403,44 @@ load_filter_raw(scmp_filter_ctx ctx, unsigned long flags, ecirun_error_t *err)
   long r;
   int rc;
 
-  mfd = memfd_create("ecirun-seccomp", MFD_CLOEXEC);
+  mfd = memfd_create ("ecirun-seccomp", MFD_CLOEXEC);
   if (mfd < 0)
-    return make_error(err, errno, "memfd_create");
-  rc = seccomp_export_bpf(ctx, mfd);
+    return make_error (err, errno, "memfd_create");
+  rc = seccomp_export_bpf (ctx, mfd);
   if (rc < 0)
-    return make_error(err, -rc, "export the seccomp filter");
-  if (fstat(mfd, &st) < 0)
-    return make_error(err, errno, "fstat");
-  if (st.st_size == 0 || st.st_size % sizeof(struct sock_filter) != 0
-      || st.st_size / sizeof(struct sock_filter) > 0xffff)
-    return make_error(err, 0, "the exported seccomp filter has a bad size %lld",
-                      (long long)st.st_size);
-  buf = xmalloc0(st.st_size);
-  n = pread(mfd, buf, st.st_size, 0);
+    return make_error (err, -rc, "export the seccomp filter");
+  if (fstat (mfd, &st) < 0)
+    return make_error (err, errno, "fstat");
+  if (st.st_size == 0 || st.st_size % sizeof (struct sock_filter) != 0
+      || st.st_size / sizeof (struct sock_filter) > 0xffff)
+    return make_error (err, 0, "the exported seccomp filter has a bad size %lld",
+                       (long long)st.st_size);
+  buf = xmalloc0 (st.st_size);
+  n = pread (mfd, buf, st.st_size, 0);
   if (n != st.st_size)
-    return make_error(err, n < 0 ? errno : EIO, "read the exported seccomp filter");
-  prog.len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+    return make_error (err, n < 0 ? errno : EIO, "read the exported seccomp filter");
+  prog.len = (unsigned short)(st.st_size / sizeof (struct sock_filter));
   prog.filter = (struct sock_filter *)buf;
-  r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (r < 0)
-    return make_error(err, errno, "load the seccomp filter");
+    return make_error (err, errno, "load the seccomp filter");
   return (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? (int)r : 0;
 }
 
 static int
-set_attr(scmp_filter_ctx ctx, enum scmp_filter_attr attr, uint32_t value, const char *what,
-         ecirun_error_t *err)
+set_attr (scmp_filter_ctx ctx, enum scmp_filter_attr attr, uint32_t value, const char *what,
+          ecirun_error_t *err)
 {
-  int rc = seccomp_attr_set(ctx, attr, value);
+  int rc = seccomp_attr_set (ctx, attr, value);
   if (rc < 0)
-    return make_error(err, -rc, "seccomp: %s", what);
+    return make_error (err, -rc, "seccomp: %s", what);
   return 0;
 }
 
 int
-seccomp_install(const struct seccomp_config *cfg, int *ret_notify_fd, ecirun_error_t *err)
+seccomp_install (const struct seccomp_config *cfg, int *ret_notify_fd, ecirun_error_t *err)
 {
-  __attribute__((cleanup(cleanup_seccomp_ctx))) scmp_filter_ctx ctx = NULL;
+  __attribute__ ((cleanup (cleanup_seccomp_ctx))) scmp_filter_ctx ctx = NULL;
   unsigned int flags = 0;
   uint32_t def_action;
   bool notify_used = false;
@@ -449,59 +450,59 @@ seccomp_install(const struct seccomp_config *cfg, int *ret_notify_fd, ecirun_err
   *ret_notify_fd = -1;
   if (cfg == NULL)
     return 0;
-  if (seccomp_validate(cfg, err) < 0)
+  if (seccomp_validate (cfg, err) < 0)
     return -1;
-  action_resolve(cfg->default_action, &cfg->default_errno_ret, &def_action);
+  action_resolve (cfg->default_action, &cfg->default_errno_ret, &def_action);
 
-  ctx = seccomp_init(def_action);
+  ctx = seccomp_init (def_action);
   if (ctx == NULL)
-    return make_error(err, 0, "seccomp_init failed");
+    return make_error (err, 0, "seccomp_init failed");
 
   for (i = 0; i < cfg->n_architectures; i++)
     {
-      rc = seccomp_arch_add(ctx, arch_resolve(cfg->architectures[i]));
+      rc = seccomp_arch_add (ctx, arch_resolve (cfg->architectures[i]));
       if (rc < 0 && rc != -EEXIST)
-        return make_error(err, -rc, "linux.seccomp.architectures[%zu]: add `%s`", i,
-                          cfg->architectures[i]);
+        return make_error (err, -rc, "linux.seccomp.architectures[%zu]: add `%s`", i,
+                           cfg->architectures[i]);
     }
 
   for (i = 0; i < cfg->n_flags; i++)
     {
       enum seccomp_flag f = 0;
-      flag_resolve(cfg->flags[i], &f);
+      flag_resolve (cfg->flags[i], &f);
       flags |= f;
     }
   /* SECCOMP_FILTER_FLAG_TSYNC is accepted and ignored, as runc does: the init is single-threaded
      and execs right after, and asking for it can only make loading fail (libseccomp refuses it
      where it cannot probe the seccomp syscall, older kernels refuse it with a listener). */
-  if ((flags & FLAG_LOG) && set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, "LOG flag", err) < 0)
+  if ((flags & FLAG_LOG) && set_attr (ctx, SCMP_FLTATR_CTL_LOG, 1, "LOG flag", err) < 0)
     return -1;
-  if ((flags & FLAG_SPEC_ALLOW) && set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, "SPEC_ALLOW", err) < 0)
+  if ((flags & FLAG_SPEC_ALLOW) && set_attr (ctx, SCMP_FLTATR_CTL_SSB, 1, "SPEC_ALLOW", err) < 0)
     return -1;
 #ifdef HAVE_SCMP_WAITKILL
   if ((flags & FLAG_WAIT_KILLABLE_RECV)
-      && set_attr(ctx, SCMP_FLTATR_CTL_WAITKILL, 1, "WAIT_KILLABLE_RECV", err) < 0)
+      && set_attr (ctx, SCMP_FLTATR_CTL_WAITKILL, 1, "WAIT_KILLABLE_RECV", err) < 0)
     return -1;
 #endif
 
   /* Loading without no_new_privs needs CAP_SYS_ADMIN (in the container's user namespace),
      which the init has; no_new_privs is the config's choice (process.noNewPrivileges). */
-  if (set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "clear the NNP attribute", err) < 0)
+  if (set_attr (ctx, SCMP_FLTATR_CTL_NNP, 0, "clear the NNP attribute", err) < 0)
     return -1;
   /* A binary tree pays off on long rule sets; libseccomp <= 2.5.4 misbehaves on empty ones. */
   if (cfg->n_syscalls > 32)
-    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+    seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
   for (i = 0; i < cfg->n_syscalls; i++)
     {
       const struct seccomp_syscall_config *s = &cfg->syscalls[i];
       uint32_t action;
 
-      action_resolve(s->action, &s->errno_ret, &action);
+      action_resolve (s->action, &s->errno_ret, &action);
       /* A rule that does what the default does is redundant, and libseccomp refuses it. */
       if (action == def_action)
         continue;
-      if (add_syscall_rules(ctx, s, action, i, &notify_used, err) < 0)
+      if (add_syscall_rules (ctx, s, action, i, &notify_used, err) < 0)
         return -1;
     }
 
@@ -515,29 +516,29 @@ seccomp_install(const struct seccomp_config *cfg, int *ret_notify_fd, ecirun_err
         kflags |= SECCOMP_FILTER_FLAG_LOG;
       if (flags & FLAG_SPEC_ALLOW)
         kflags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-      fd = load_filter_raw(ctx, kflags, err);
+      fd = load_filter_raw (ctx, kflags, err);
       if (fd < 0)
         return -1;
     }
   else
 #endif
     {
-      rc = seccomp_load(ctx);
+      rc = seccomp_load (ctx);
       if (rc < 0)
-        return make_error(err, -rc, "load the seccomp filter");
+        return make_error (err, -rc, "load the seccomp filter");
       if (notify_used)
         {
-          fd = seccomp_notify_fd(ctx);
+          fd = seccomp_notify_fd (ctx);
           if (fd < 0)
-            return make_error(err, fd < -1 ? -fd : 0, "get the seccomp listener fd");
+            return make_error (err, fd < -1 ? -fd : 0, "get the seccomp listener fd");
         }
     }
 
   if (fd >= 0)
     {
-      int fl = fcntl(fd, F_GETFD);
-      if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
-        return make_error(err, errno, "set FD_CLOEXEC on the seccomp listener");
+      int fl = fcntl (fd, F_GETFD);
+      if (fl < 0 || fcntl (fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+        return make_error (err, errno, "set FD_CLOEXEC on the seccomp listener");
       *ret_notify_fd = fd;
     }
   return 0;

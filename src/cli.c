@@ -21,8 +21,8 @@ require_id (const char *cmd, int argc, char **argv, const char **ret, ecirun_err
 }
 
 int
-parse_create_flags (int argc, char **argv, bool with_run_flags, struct create_opts *o,
-                    bool *detach, bool *keep, ecirun_error_t *err)
+parse_create_flags (int argc, char **argv, bool with_run_flags, struct create_opts *o, bool *detach,
+                    bool *keep, ecirun_error_t *err)
 {
   enum
   {
@@ -79,7 +79,7 @@ parse_create_flags (int argc, char **argv, bool with_run_flags, struct create_op
             uint64_t n;
             if (parse_u64 (optarg, &n) < 0 || n > 1 << 16)
               return make_error (err, 0, "--preserve-fds: invalid number `%s`", optarg);
-            o->preserve_fds = (int) n;
+            o->preserve_fds = (int)n;
             break;
           }
         case 'd':
@@ -107,4 +107,3 @@ parse_create_flags (int argc, char **argv, bool with_run_flags, struct create_op
 bad:
   return make_error (err, 0, "%s: unknown option `%s`", argv[0], argv[optind - 1]);
 }
-

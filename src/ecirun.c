@@ -36,8 +36,7 @@ static const struct command commands[] = {
   { "delete", cmd_delete,
     "delete [--force] ID\n  Delete a stopped (or created) container; --force kills a running "
     "one first." },
-  { "list", cmd_list,
-    "list [--quiet] [--format table|json]\n  List the containers under --root." },
+  { "list", cmd_list, "list [--quiet] [--format table|json]\n  List the containers under --root." },
   { "ps", cmd_ps,
     "ps [--format table|json] ID [PS OPTIONS]\n  List the processes of a container: ps(1) rows "
     "(default ps -ef) or a JSON array of pids." },
@@ -61,31 +60,31 @@ static const struct command commands[] = {
 static void
 usage (FILE *out)
 {
-  fprintf (out,
-           "Usage: ecirun [global options] COMMAND [options] [ID]\n\n"
-           "ecirun is an OCI runtime that runs every container in its own user namespace.\n\n"
-           "Commands:\n");
+  fprintf (out, "Usage: ecirun [global options] COMMAND [options] [ID]\n\n"
+                "ecirun is an OCI runtime that runs every container in its own user namespace.\n\n"
+                "Commands:\n");
   for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     fprintf (out, "  %s\n", commands[i].usage);
-  fprintf (out, "\nGlobal options:\n"
-                "  --root DIR            state directory (default /run/ecirun)\n"
-                "  --log FILE            also log to FILE\n"
-                "  --log-format FORMAT   text (default) or json\n"
-                "  --debug               log debug messages\n"
-                "  --systemd-cgroup      use the systemd cgroup driver (not supported yet)\n"
-                "  --version, --help\n"
-                "\nIsolation (always on): every container gets its own user namespace with an\n"
-                "exclusive block of host IDs, never host root; host namespaces are refused;\n"
-                "the rootfs, bind mounts and devices are ID-mapped into the container.\n"
-                "\nAdmin policy: /etc/ecirun/ecirun.json (ECIRUN_POLICY overrides the path;\n"
-                "missing = defaults; see docs/policy.md and `ecirun features`). Keys:\n"
-                "  idPool {uidFirst, gidFirst, size}  host IDs handed out (default: the ecirun\n"
-                "                          entry of /etc/subuid+subgid, else 2^28 + 2^28 IDs)\n"
-                "  blockSize               IDs per container (default 65536, at least 65536)\n"
-                "  onExhaustion            \"refuse\" (default): create fails when no block is free\n"
-                "  stateDir                where ID-block records live (default /var/lib/ecirun)\n"
-                "  idmapFallback           \"none\" (default): fail where ID-mapped mounts are\n"
-                "                          impossible\n");
+  fprintf (out,
+           "\nGlobal options:\n"
+           "  --root DIR            state directory (default /run/ecirun)\n"
+           "  --log FILE            also log to FILE\n"
+           "  --log-format FORMAT   text (default) or json\n"
+           "  --debug               log debug messages\n"
+           "  --systemd-cgroup      use the systemd cgroup driver (not supported yet)\n"
+           "  --version, --help\n"
+           "\nIsolation (always on): every container gets its own user namespace with an\n"
+           "exclusive block of host IDs, never host root; host namespaces are refused;\n"
+           "the rootfs, bind mounts and devices are ID-mapped into the container.\n"
+           "\nAdmin policy: /etc/ecirun/ecirun.json (ECIRUN_POLICY overrides the path;\n"
+           "missing = defaults; see docs/policy.md and `ecirun features`). Keys:\n"
+           "  idPool {uidFirst, gidFirst, size}  host IDs handed out (default: the ecirun\n"
+           "                          entry of /etc/subuid+subgid, else 2^28 + 2^28 IDs)\n"
+           "  blockSize               IDs per container (default 65536, at least 65536)\n"
+           "  onExhaustion            \"refuse\" (default): create fails when no block is free\n"
+           "  stateDir                where ID-block records live (default /var/lib/ecirun)\n"
+           "  idmapFallback           \"none\" (default): fail where ID-mapped mounts are\n"
+           "                          impossible\n");
 }
 
 void

@@ -12,7 +12,7 @@ strv_push (char ***v, const char *s)
 {
   size_t n = strv_len (*v);
   *v = xrealloc (*v, (n + 2) * sizeof (char *));
-  (*v)[n] = (char *) s;
+  (*v)[n] = (char *)s;
   (*v)[n + 1] = NULL;
 }
 
@@ -99,7 +99,7 @@ cmd_exec (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
             uint64_t n;
             if (parse_u64 (optarg, &n) < 0 || n > 1 << 16)
               return make_error (err, 0, "exec: --preserve-fds: invalid number `%s`", optarg);
-            o.preserve_fds = (int) n;
+            o.preserve_fds = (int)n;
             break;
           }
         case OPT_PROCESS_LABEL:

@@ -14,7 +14,7 @@ print_json (struct container_list_entry *l, size_t n)
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
   size_t len;
-#define S(s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
+#define S(s) yajl_gen_string (g, (const unsigned char *)(s), strlen (s))
 
   yajl_gen_array_open (g);
   for (size_t i = 0; i < n; i++)
@@ -50,7 +50,7 @@ print_json (struct container_list_entry *l, size_t n)
   yajl_gen_array_close (g);
 #undef S
   if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
-    printf ("%.*s\n", (int) len, buf);
+    printf ("%.*s\n", (int)len, buf);
   yajl_gen_free (g);
 }
 
@@ -92,7 +92,7 @@ cmd_list (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
     {
       int w = 2;
       for (size_t i = 0; i < n; i++)
-        if ((int) strlen (l[i].state->id) > w)
+        if ((int)strlen (l[i].state->id) > w)
           w = strlen (l[i].state->id);
       printf ("%-*s   %-8s %-10s %-40s %-30s %s\n", w, "ID", "PID", "STATUS", "BUNDLE", "CREATED",
               "OWNER");
@@ -100,7 +100,7 @@ cmd_list (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
         {
           struct container_state *s = l[i].state;
           printf ("%-*s   %-8d %-10s %-40s %-30s %s\n", w, s->id,
-                  l[i].status == STATUS_STOPPED ? 0 : (int) s->pid, status_name (l[i].status),
+                  l[i].status == STATUS_STOPPED ? 0 : (int)s->pid, status_name (l[i].status),
                   s->bundle ? s->bundle : "", s->created ? s->created : "",
                   s->owner ? s->owner : "");
         }

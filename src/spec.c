@@ -49,6 +49,6 @@ cmd_spec (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
     }
   if (write_all (fd, json, strlen (json)) < 0)
     return make_error (err, errno, "spec: write `%s`", path);
-  (void) g;
+  (void)g;
   return 0;
 }

@@ -20,11 +20,11 @@
 #endif
 
 enum cgroup_mode
-cgroup_detect_mode(void)
+cgroup_detect_mode (void)
 {
   struct statfs sfs;
 
-  if (statfs(CGROUP_ROOT, &sfs) == 0 && (unsigned long)sfs.f_type == CGROUP2_SUPER_MAGIC)
+  if (statfs (CGROUP_ROOT, &sfs) == 0 && (unsigned long)sfs.f_type == CGROUP2_SUPER_MAGIC)
     return CGROUP_MODE_V2;
   return CGROUP_MODE_V1;
 }
@@ -32,7 +32,7 @@ cgroup_detect_mode(void)
 /* Pure helpers. */
 
 uint64_t
-cgroup_shares_to_weight(uint64_t shares)
+cgroup_shares_to_weight (uint64_t shares)
 {
   if (shares == 0)
     return 0;
@@ -44,7 +44,7 @@ cgroup_shares_to_weight(uint64_t shares)
 }
 
 uint64_t
-cgroup_blkio_weight_to_io_weight(uint64_t weight)
+cgroup_blkio_weight_to_io_weight (uint64_t weight)
 {
   if (weight == 0)
     return 0;
@@ -56,8 +56,8 @@ cgroup_blkio_weight_to_io_weight(uint64_t weight)
 }
 
 int
-cgroup_swap_to_v2(struct opt_i64 swap, struct opt_i64 limit, bool *ret_set, int64_t *ret,
-                  ecirun_error_t *err)
+cgroup_swap_to_v2 (struct opt_i64 swap, struct opt_i64 limit, bool *ret_set, int64_t *ret,
+                   ecirun_error_t *err)
 {
   int64_t s = swap.set ? swap.v : 0;
   int64_t m = limit.set ? limit.v : 0;
@@ -80,14 +80,14 @@ cgroup_swap_to_v2(struct opt_i64 swap, struct opt_i64 limit, bool *ret_set, int6
       return 0;
     }
   if (s < 0)
-    return make_error(err, 0, "cgroup: invalid memory swap value %lld", (long long)s);
+    return make_error (err, 0, "cgroup: invalid memory swap value %lld", (long long)s);
   if (m == 0 || m == -1)
-    return make_error(err, 0, "cgroup: unable to set swap limit without memory limit");
+    return make_error (err, 0, "cgroup: unable to set swap limit without memory limit");
   if (m < 0)
-    return make_error(err, 0, "cgroup: invalid memory value %lld", (long long)m);
+    return make_error (err, 0, "cgroup: invalid memory value %lld", (long long)m);
   if (s < m)
-    return make_error(err, 0, "cgroup: memory+swap limit (%lld) should be >= memory limit (%lld)",
-                      (long long)s, (long long)m);
+    return make_error (err, 0, "cgroup: memory+swap limit (%lld) should be >= memory limit (%lld)",
+                       (long long)s, (long long)m);
   *ret_set = true;
   *ret = s - m;
   return 0;
@@ -95,18 +95,18 @@ cgroup_swap_to_v2(struct opt_i64 swap, struct opt_i64 limit, bool *ret_set, int6
 
 /* Append `comp` (a path component, without '/') to the growing path. */
 static void
-path_append(char **path, size_t *len, const char *comp, size_t comp_len)
+path_append (char **path, size_t *len, const char *comp, size_t comp_len)
 {
-  *path = xrealloc(*path, *len + comp_len + 2);
+  *path = xrealloc (*path, *len + comp_len + 2);
   (*path)[(*len)++] = '/';
-  memcpy(*path + *len, comp, comp_len);
+  memcpy (*path + *len, comp, comp_len);
   *len += comp_len;
   (*path)[*len] = '\0';
 }
 
 /* Append the components of src, refusing "..". */
 static int
-path_append_all(char **path, size_t *len, const char *src, const char *orig, ecirun_error_t *err)
+path_append_all (char **path, size_t *len, const char *src, const char *orig, ecirun_error_t *err)
 {
   const char *p = src;
 
@@ -119,64 +119,64 @@ path_append_all(char **path, size_t *len, const char *src, const char *orig, eci
         p++;
       if (*p == '\0')
         break;
-      end = strchrnul(p, '/');
+      end = strchrnul (p, '/');
       n = end - p;
       if (n == 2 && p[0] == '.' && p[1] == '.')
-        return make_error(err, 0, "cgroup: invalid cgroups path \"%s\": \"..\" is not allowed",
-                          orig);
+        return make_error (err, 0, "cgroup: invalid cgroups path \"%s\": \"..\" is not allowed",
+                           orig);
       if (!(n == 1 && p[0] == '.'))
-        path_append(path, len, p, n);
+        path_append (path, len, p, n);
       p = end;
     }
   return 0;
 }
 
 int
-cgroup_resolve_path(const char *cgroups_path, const char *id, const char *own_cgroup, char **ret,
-                    ecirun_error_t *err)
+cgroup_resolve_path (const char *cgroups_path, const char *id, const char *own_cgroup, char **ret,
+                     ecirun_error_t *err)
 {
   cleanup_free char *path = NULL;
   size_t len = 0;
 
-  path = xmalloc0(1);
+  path = xmalloc0 (1);
   if (cgroups_path == NULL || cgroups_path[0] == '\0')
     {
-      if (id == NULL || id[0] == '\0' || strchr(id, '/') || strcmp(id, ".") == 0
-          || strcmp(id, "..") == 0)
-        return make_error(err, 0, "cgroup: invalid container id \"%s\"", id ? id : "");
-      path_append(&path, &len, "ecirun", 6);
-      path_append(&path, &len, id, strlen(id));
+      if (id == NULL || id[0] == '\0' || strchr (id, '/') || strcmp (id, ".") == 0
+          || strcmp (id, "..") == 0)
+        return make_error (err, 0, "cgroup: invalid container id \"%s\"", id ? id : "");
+      path_append (&path, &len, "ecirun", 6);
+      path_append (&path, &len, id, strlen (id));
     }
-  else if (strchr(cgroups_path, ':'))
-    return make_error(err, 0,
-                      "systemd cgroup driver is not supported yet (linux.cgroupsPath \"%s\")",
-                      cgroups_path);
+  else if (strchr (cgroups_path, ':'))
+    return make_error (err, 0,
+                       "systemd cgroup driver is not supported yet (linux.cgroupsPath \"%s\")",
+                       cgroups_path);
   else
     {
       if (cgroups_path[0] != '/'
-          && path_append_all(&path, &len, own_cgroup ? own_cgroup : "/", cgroups_path, err) < 0)
+          && path_append_all (&path, &len, own_cgroup ? own_cgroup : "/", cgroups_path, err) < 0)
         return -1;
-      if (path_append_all(&path, &len, cgroups_path, cgroups_path, err) < 0)
+      if (path_append_all (&path, &len, cgroups_path, cgroups_path, err) < 0)
         return -1;
     }
   if (len == 0)
     {
-      free(path);
-      path = xstrdup("/");
+      free (path);
+      path = xstrdup ("/");
     }
-  *ret = TAKE_PTR(path);
+  *ret = TAKE_PTR (path);
   return 0;
 }
 
 /* Whether the comma-separated list has `name` as one of its elements. */
 static bool
-controller_in(const char *list, const char *name)
+controller_in (const char *list, const char *name)
 {
-  size_t nl = strlen(name);
+  size_t nl = strlen (name);
   for (const char *p = list;;)
     {
-      const char *end = strchrnul(p, ',');
-      if ((size_t)(end - p) == nl && memcmp(p, name, nl) == 0)
+      const char *end = strchrnul (p, ',');
+      if ((size_t)(end - p) == nl && memcmp (p, name, nl) == 0)
         return true;
       if (*end == '\0')
         return false;
@@ -186,14 +186,14 @@ controller_in(const char *list, const char *name)
 
 /* Whether two comma-separated controller lists name the same set. */
 static bool
-controllers_equal(const char *a, size_t a_len, const char *b)
+controllers_equal (const char *a, size_t a_len, const char *b)
 {
-  size_t b_len = strlen(b), na = 0, nb = 0;
+  size_t b_len = strlen (b), na = 0, nb = 0;
   const char *p, *end;
 
   for (p = a; p < a + a_len; p = end + 1)
     {
-      end = memchr(p, ',', a + a_len - p);
+      end = memchr (p, ',', a + a_len - p);
       if (end == NULL)
         end = a + a_len;
       na++;
@@ -203,8 +203,8 @@ controllers_equal(const char *a, size_t a_len, const char *b)
         bool found = false;
         for (; q <= b + b_len; q = qe + 1)
           {
-            qe = strchrnul(q, ',');
-            if ((size_t)(qe - q) == (size_t)(end - p) && memcmp(q, p, end - p) == 0)
+            qe = strchrnul (q, ',');
+            if ((size_t)(qe - q) == (size_t)(end - p) && memcmp (q, p, end - p) == 0)
               found = true;
             if (*qe == '\0')
               break;
@@ -216,7 +216,7 @@ controllers_equal(const char *a, size_t a_len, const char *b)
   if (b_len > 0)
     for (p = b;; p++)
       {
-        p = strchrnul(p, ',');
+        p = strchrnul (p, ',');
         nb++;
         if (*p == '\0')
           break;
@@ -225,15 +225,15 @@ controllers_equal(const char *a, size_t a_len, const char *b)
 }
 
 char *
-cgroup_parse_proc_self(const char *content, const char *controllers)
+cgroup_parse_proc_self (const char *content, const char *controllers)
 {
   const char *line = content;
 
   while (line && *line)
     {
-      const char *eol = strchrnul(line, '\n');
-      const char *c1 = memchr(line, ':', eol - line);
-      const char *c2 = c1 ? memchr(c1 + 1, ':', eol - c1 - 1) : NULL;
+      const char *eol = strchrnul (line, '\n');
+      const char *c1 = memchr (line, ':', eol - line);
+      const char *c2 = c1 ? memchr (c1 + 1, ':', eol - c1 - 1) : NULL;
 
       if (c2)
         {
@@ -241,9 +241,9 @@ cgroup_parse_proc_self(const char *content, const char *controllers)
           if (controllers[0] == '\0')
             match = (c2 == c1 + 1 && c1 - line == 1 && line[0] == '0');
           else
-            match = c2 > c1 + 1 && controllers_equal(c1 + 1, c2 - c1 - 1, controllers);
+            match = c2 > c1 + 1 && controllers_equal (c1 + 1, c2 - c1 - 1, controllers);
           if (match)
-            return strndup(c2 + 1, eol - c2 - 1);
+            return strndup (c2 + 1, eol - c2 - 1);
         }
       line = *eol ? eol + 1 : NULL;
     }
@@ -253,89 +253,89 @@ cgroup_parse_proc_self(const char *content, const char *controllers)
 /* File helpers. */
 
 static int
-cgroup_write_internal(const char *dir, const char *file, const char *value, bool *ret_missing,
-                      ecirun_error_t *err)
+cgroup_write_internal (const char *dir, const char *file, const char *value, bool *ret_missing,
+                       ecirun_error_t *err)
 {
-  cleanup_free char *path = xasprintf("%s/%s", dir, file);
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
   cleanup_close int fd = -1;
-  size_t len = strlen(value);
+  size_t len = strlen (value);
   ssize_t n;
 
   if (ret_missing)
     *ret_missing = false;
-  fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 && errno == ENOENT && ret_missing)
     {
       *ret_missing = true;
       return 0;
     }
   if (fd < 0)
-    return make_error(err, errno, "cgroup: open %s", path);
+    return make_error (err, errno, "cgroup: open %s", path);
   /* cgroup files take one value per write(2): no retry loop splitting the value. */
   do
-    n = write(fd, value, len);
+    n = write (fd, value, len);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return make_error(err, errno, "cgroup: write %s to %s", value, path);
+    return make_error (err, errno, "cgroup: write %s to %s", value, path);
   if ((size_t)n != len)
-    return make_error(err, EIO, "cgroup: short write of %s to %s", value, path);
+    return make_error (err, EIO, "cgroup: short write of %s to %s", value, path);
   return 0;
 }
 
 int
-cgroup_write(const char *dir, const char *file, const char *value, ecirun_error_t *err)
+cgroup_write (const char *dir, const char *file, const char *value, ecirun_error_t *err)
 {
-  return cgroup_write_internal(dir, file, value, NULL, err);
+  return cgroup_write_internal (dir, file, value, NULL, err);
 }
 
 int
-cgroup_write_if_exists(const char *dir, const char *file, const char *value, bool *ret_missing,
-                       ecirun_error_t *err)
+cgroup_write_if_exists (const char *dir, const char *file, const char *value, bool *ret_missing,
+                        ecirun_error_t *err)
 {
-  return cgroup_write_internal(dir, file, value, ret_missing, err);
+  return cgroup_write_internal (dir, file, value, ret_missing, err);
 }
 
 int
-cgroup_read(const char *dir, const char *file, char **ret, ecirun_error_t *err)
+cgroup_read (const char *dir, const char *file, char **ret, ecirun_error_t *err)
 {
-  cleanup_free char *path = xasprintf("%s/%s", dir, file);
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
   cleanup_free char *buf = NULL;
   size_t len = 0;
   ecirun_error_t tmp = NULL;
 
-  if (read_file_at(AT_FDCWD, path, &buf, &len, 0, &tmp) < 0)
+  if (read_file_at (AT_FDCWD, path, &buf, &len, 0, &tmp) < 0)
     {
       int e = tmp ? tmp->errnum : EIO;
-      error_release(&tmp);
+      error_release (&tmp);
       errno = e;
-      return make_error(err, e, "cgroup: read %s", path);
+      return make_error (err, e, "cgroup: read %s", path);
     }
   while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
     buf[--len] = '\0';
-  *ret = TAKE_PTR(buf);
+  *ret = TAKE_PTR (buf);
   return 0;
 }
 
 bool
-cgroup_file_exists(const char *dir, const char *file)
+cgroup_file_exists (const char *dir, const char *file)
 {
-  cleanup_free char *path = xasprintf("%s/%s", dir, file);
-  return access(path, F_OK) == 0;
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
+  return access (path, F_OK) == 0;
 }
 
 bool
-cgroup_hier_has(const struct cgroup_hier *h, const char *controller)
+cgroup_hier_has (const struct cgroup_hier *h, const char *controller)
 {
-  return !h->unified && controller[0] && controller_in(h->controllers, controller);
+  return !h->unified && controller[0] && controller_in (h->controllers, controller);
 }
 
 int
-cgroup_error_move(ecirun_error_t *err, ecirun_error_t *tmp)
+cgroup_error_move (ecirun_error_t *err, ecirun_error_t *tmp)
 {
   if (err && *err == NULL)
     *err = *tmp;
   else
-    error_release(tmp);
+    error_release (tmp);
   *tmp = NULL;
   return -1;
 }
@@ -344,7 +344,7 @@ cgroup_error_move(ecirun_error_t *err, ecirun_error_t *tmp)
 
 /* Undo the octal escapes of mountinfo (\040 for a space...), in place. */
 static void
-unescape_mountinfo(char *s)
+unescape_mountinfo (char *s)
 {
   char *w = s;
   for (char *r = s; *r; r++)
@@ -367,55 +367,55 @@ static const char *const v1_controllers[]
 
 /* The controllers of a v1 mount, out of its super options ("rw,cpu,cpuacct"): "cpu,cpuacct". */
 static char *
-v1_controllers_of(const char *superopts)
+v1_controllers_of (const char *superopts)
 {
-  cleanup_free char *copy = xstrdup(superopts);
-  char *res = xmalloc0(strlen(superopts) + 1), *save = NULL;
+  cleanup_free char *copy = xstrdup (superopts);
+  char *res = xmalloc0 (strlen (superopts) + 1), *save = NULL;
   size_t len = 0;
 
-  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+  for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
     {
-      bool keep = strncmp(tok, "name=", 5) == 0;
-      for (size_t i = 0; !keep && i < ARRAY_SIZE(v1_controllers); i++)
-        keep = strcmp(tok, v1_controllers[i]) == 0;
+      bool keep = strncmp (tok, "name=", 5) == 0;
+      for (size_t i = 0; !keep && i < ARRAY_SIZE (v1_controllers); i++)
+        keep = strcmp (tok, v1_controllers[i]) == 0;
       if (!keep)
         continue;
       if (len)
         res[len++] = ',';
-      strcpy(res + len, tok);
-      len += strlen(tok);
+      strcpy (res + len, tok);
+      len += strlen (tok);
     }
   if (len == 0)
     {
-      free(res);
+      free (res);
       return NULL;
     }
   return res;
 }
 
 static void
-hier_release(struct cgroup_hier *h)
+hier_release (struct cgroup_hier *h)
 {
-  free(h->mountpoint);
-  free(h->mount_root);
-  free(h->controllers);
-  free(h->path);
-  free(h->dir);
+  free (h->mountpoint);
+  free (h->mount_root);
+  free (h->controllers);
+  free (h->path);
+  free (h->dir);
 }
 
 static void
-hiers_free(struct cgroup_hier *h, size_t n)
+hiers_free (struct cgroup_hier *h, size_t n)
 {
   for (size_t i = 0; i < n; i++)
-    hier_release(&h[i]);
-  free(h);
+    hier_release (&h[i]);
+  free (h);
 }
 
 /* List the hierarchies to use in `mode`: on v2 the cgroup2 mount at /sys/fs/cgroup; on v1 every
    controller hierarchy (first mount of each superblock) and the cgroup2 one (hybrid). */
 static int
-list_hierarchies(enum cgroup_mode mode, struct cgroup_hier **ret, size_t *ret_n,
-                 ecirun_error_t *err)
+list_hierarchies (enum cgroup_mode mode, struct cgroup_hier **ret, size_t *ret_n,
+                  ecirun_error_t *err)
 {
   cleanup_free char *content = NULL;
   struct cgroup_hier *hiers = NULL;
@@ -423,69 +423,69 @@ list_hierarchies(enum cgroup_mode mode, struct cgroup_hier **ret, size_t *ret_n,
   char **devs = NULL; /* superblocks already seen */
   char *save = NULL;
 
-  if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &content, NULL, 0, err) < 0)
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", &content, NULL, 0, err) < 0)
     return -1;
-  for (char *line = strtok_r(content, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+  for (char *line = strtok_r (content, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       char *fields[6] = { NULL }, *sep, *p = line, *fstype, *superopts, *tok_save = NULL;
       bool v2, dup = false;
       char *controllers = NULL;
       int i;
 
-      sep = strstr(line, " - ");
+      sep = strstr (line, " - ");
       if (sep == NULL)
         continue;
       *sep = '\0';
-      fstype = strtok_r(sep + 3, " ", &tok_save);
-      (void)strtok_r(NULL, " ", &tok_save); /* source */
-      superopts = strtok_r(NULL, " ", &tok_save);
+      fstype = strtok_r (sep + 3, " ", &tok_save);
+      (void)strtok_r (NULL, " ", &tok_save); /* source */
+      superopts = strtok_r (NULL, " ", &tok_save);
       if (fstype == NULL || superopts == NULL)
         continue;
-      if (strcmp(fstype, "cgroup2") == 0)
+      if (strcmp (fstype, "cgroup2") == 0)
         v2 = true;
-      else if (strcmp(fstype, "cgroup") == 0 && mode == CGROUP_MODE_V1)
+      else if (strcmp (fstype, "cgroup") == 0 && mode == CGROUP_MODE_V1)
         v2 = false;
       else
         continue;
       for (i = 0; i < 6 && p; i++)
-        fields[i] = strsep(&p, " ");
+        fields[i] = strsep (&p, " ");
       if (i < 6 || fields[4] == NULL)
         continue;
-      unescape_mountinfo(fields[3]);
-      unescape_mountinfo(fields[4]);
-      if (mode == CGROUP_MODE_V2 && strcmp(fields[4], CGROUP_ROOT) != 0)
+      unescape_mountinfo (fields[3]);
+      unescape_mountinfo (fields[4]);
+      if (mode == CGROUP_MODE_V2 && strcmp (fields[4], CGROUP_ROOT) != 0)
         continue;
       if (!v2)
         {
-          controllers = v1_controllers_of(superopts);
+          controllers = v1_controllers_of (superopts);
           if (controllers == NULL)
             continue;
         }
       for (size_t j = 0; devs && devs[j]; j++)
-        dup |= strcmp(devs[j], fields[2]) == 0;
+        dup |= strcmp (devs[j], fields[2]) == 0;
       /* On hybrid hosts only the cgroup2 mount at /sys/fs/cgroup/unified is the one to use. */
-      if (dup || (v2 && mode == CGROUP_MODE_V1 && strcmp(fields[4], CGROUP_ROOT "/unified") != 0))
+      if (dup || (v2 && mode == CGROUP_MODE_V1 && strcmp (fields[4], CGROUP_ROOT "/unified") != 0))
         {
-          free(controllers);
+          free (controllers);
           continue;
         }
-      devs = xrealloc(devs, (n + 2) * sizeof(*devs));
-      devs[n] = xstrdup(fields[2]);
+      devs = xrealloc (devs, (n + 2) * sizeof (*devs));
+      devs[n] = xstrdup (fields[2]);
       devs[n + 1] = NULL;
-      hiers = xrealloc(hiers, (n + 1) * sizeof(*hiers));
-      memset(&hiers[n], 0, sizeof(hiers[n]));
-      hiers[n].mountpoint = xstrdup(fields[4]);
-      hiers[n].mount_root = xstrdup(fields[3]);
-      hiers[n].controllers = controllers ? controllers : xstrdup("");
+      hiers = xrealloc (hiers, (n + 1) * sizeof (*hiers));
+      memset (&hiers[n], 0, sizeof (hiers[n]));
+      hiers[n].mountpoint = xstrdup (fields[4]);
+      hiers[n].mount_root = xstrdup (fields[3]);
+      hiers[n].controllers = controllers ? controllers : xstrdup ("");
       hiers[n].unified = v2;
       n++;
     }
-  strv_free(devs);
+  strv_free (devs);
   if (n == 0)
     {
-      free(hiers);
-      return make_error(err, 0, "cgroup: no %s hierarchy mounted under %s",
-                        mode == CGROUP_MODE_V2 ? "cgroup2" : "cgroup", CGROUP_ROOT);
+      free (hiers);
+      return make_error (err, 0, "cgroup: no %s hierarchy mounted under %s",
+                         mode == CGROUP_MODE_V2 ? "cgroup2" : "cgroup", CGROUP_ROOT);
     }
   *ret = hiers;
   *ret_n = n;
@@ -494,31 +494,31 @@ list_hierarchies(enum cgroup_mode mode, struct cgroup_hier **ret, size_t *ret_n,
 
 /* dir = mountpoint + path, minus the mount's root when the mount shows a sub-tree. */
 static char *
-hier_dir(const struct cgroup_hier *h, const char *path)
+hier_dir (const struct cgroup_hier *h, const char *path)
 {
   const char *rel = path;
-  size_t rl = strlen(h->mount_root);
+  size_t rl = strlen (h->mount_root);
 
-  if (strcmp(h->mount_root, "/") != 0 && strncmp(path, h->mount_root, rl) == 0
+  if (strcmp (h->mount_root, "/") != 0 && strncmp (path, h->mount_root, rl) == 0
       && (path[rl] == '/' || path[rl] == '\0'))
     rel = path + rl;
-  if (strcmp(rel, "/") == 0 || rel[0] == '\0')
-    return xstrdup(h->mountpoint);
-  return xasprintf("%s%s", h->mountpoint, rel);
+  if (strcmp (rel, "/") == 0 || rel[0] == '\0')
+    return xstrdup (h->mountpoint);
+  return xasprintf ("%s%s", h->mountpoint, rel);
 }
 
 /* A saved path is either one path valid in every hierarchy ("/ecirun/x"), or, when a relative
    cgroupsPath resolved differently per v1 hierarchy, "controllers:path" entries joined by ';'
    (the unified hierarchy has empty controllers, as in /proc/self/cgroup). */
 static const char *
-saved_lookup(const char *saved, const char *controllers, size_t *ret_len)
+saved_lookup (const char *saved, const char *controllers, size_t *ret_len)
 {
   const char *p = saved;
   while (*p)
     {
-      const char *end = strchrnul(p, ';');
-      const char *colon = memchr(p, ':', end - p);
-      if (colon && controllers_equal(p, colon - p, controllers)
+      const char *end = strchrnul (p, ';');
+      const char *colon = memchr (p, ':', end - p);
+      if (colon && controllers_equal (p, colon - p, controllers)
           && (colon > p || controllers[0] == '\0'))
         {
           *ret_len = end - colon - 1;
@@ -530,53 +530,53 @@ saved_lookup(const char *saved, const char *controllers, size_t *ret_len)
 }
 
 static void
-compute_saved_path(struct cgroup *cg)
+compute_saved_path (struct cgroup *cg)
 {
   bool uniform = true;
   size_t len = 0;
 
   for (size_t i = 1; i < cg->n_hiers; i++)
-    uniform &= strcmp(cg->hiers[i].path, cg->hiers[0].path) == 0;
+    uniform &= strcmp (cg->hiers[i].path, cg->hiers[0].path) == 0;
   if (uniform)
     {
-      cg->saved_path = xstrdup(cg->hiers[0].path);
+      cg->saved_path = xstrdup (cg->hiers[0].path);
       return;
     }
   for (size_t i = 0; i < cg->n_hiers; i++)
-    len += strlen(cg->hiers[i].controllers) + strlen(cg->hiers[i].path) + 2;
-  cg->saved_path = xmalloc0(len + 1);
+    len += strlen (cg->hiers[i].controllers) + strlen (cg->hiers[i].path) + 2;
+  cg->saved_path = xmalloc0 (len + 1);
   for (size_t i = 0; i < cg->n_hiers; i++)
     {
       if (i)
-        strcat(cg->saved_path, ";");
-      strcat(cg->saved_path, cg->hiers[i].controllers);
-      strcat(cg->saved_path, ":");
-      strcat(cg->saved_path, cg->hiers[i].path);
+        strcat (cg->saved_path, ";");
+      strcat (cg->saved_path, cg->hiers[i].controllers);
+      strcat (cg->saved_path, ":");
+      strcat (cg->saved_path, cg->hiers[i].path);
     }
 }
 
 /* Build the in-memory cgroup: either from linux.cgroupsPath (create) or from a saved path. */
 static int
-cgroup_build(const char *cgroups_path, const char *id, const char *saved, struct cgroup **ret,
-             ecirun_error_t *err)
+cgroup_build (const char *cgroups_path, const char *id, const char *saved, struct cgroup **ret,
+              ecirun_error_t *err)
 {
   struct cgroup *cg;
   cleanup_free char *self = NULL;
   bool need_self;
 
   /* Refuse the systemd form before looking at the host. */
-  if (saved == NULL && cgroups_path && strchr(cgroups_path, ':'))
-    return cgroup_resolve_path(cgroups_path, id, NULL, &self, err);
+  if (saved == NULL && cgroups_path && strchr (cgroups_path, ':'))
+    return cgroup_resolve_path (cgroups_path, id, NULL, &self, err);
 
-  cg = xmalloc0(sizeof(*cg));
+  cg = xmalloc0 (sizeof (*cg));
   cg->dirfd = -1;
-  cg->mode = cgroup_detect_mode();
+  cg->mode = cgroup_detect_mode ();
   cg->ops = cg->mode == CGROUP_MODE_V2 ? &cgroup_v2_ops : &cgroup_v1_ops;
-  if (list_hierarchies(cg->mode, &cg->hiers, &cg->n_hiers, err) < 0)
+  if (list_hierarchies (cg->mode, &cg->hiers, &cg->n_hiers, err) < 0)
     goto fail;
 
   need_self = saved == NULL && cgroups_path && cgroups_path[0] && cgroups_path[0] != '/';
-  if (need_self && read_file_at(AT_FDCWD, "/proc/self/cgroup", &self, NULL, 0, err) < 0)
+  if (need_self && read_file_at (AT_FDCWD, "/proc/self/cgroup", &self, NULL, 0, err) < 0)
     goto fail;
 
   for (size_t i = 0; i < cg->n_hiers; i++)
@@ -586,24 +586,24 @@ cgroup_build(const char *cgroups_path, const char *id, const char *saved, struct
 
       if (saved && saved[0] == '/')
         {
-          if (cgroup_resolve_path(saved, NULL, NULL, &h->path, err) < 0)
+          if (cgroup_resolve_path (saved, NULL, NULL, &h->path, err) < 0)
             goto fail;
         }
       else if (saved)
         {
           size_t len = 0;
-          const char *p = saved_lookup(saved, h->controllers, &len);
+          const char *p = saved_lookup (saved, h->controllers, &len);
           cleanup_free char *one = NULL;
           if (p == NULL)
             {
-              make_error(err, 0, "cgroup: saved path \"%s\" has no entry for hierarchy %s", saved,
-                         h->mountpoint);
+              make_error (err, 0, "cgroup: saved path \"%s\" has no entry for hierarchy %s", saved,
+                          h->mountpoint);
               goto fail;
             }
-          one = strndup(p, len);
-          if (one[0] != '/' || cgroup_resolve_path(one, NULL, NULL, &h->path, err) < 0)
+          one = strndup (p, len);
+          if (one[0] != '/' || cgroup_resolve_path (one, NULL, NULL, &h->path, err) < 0)
             {
-              make_error(err, 0, "cgroup: invalid saved path \"%s\"", saved);
+              make_error (err, 0, "cgroup: invalid saved path \"%s\"", saved);
               goto fail;
             }
         }
@@ -611,185 +611,186 @@ cgroup_build(const char *cgroups_path, const char *id, const char *saved, struct
         {
           if (need_self)
             {
-              own = cgroup_parse_proc_self(self, h->controllers);
+              own = cgroup_parse_proc_self (self, h->controllers);
               if (own == NULL)
                 {
-                  make_error(err, 0, "cgroup: cannot find the cgroup of the runtime for %s",
-                             h->unified ? "cgroup2" : h->controllers);
+                  make_error (err, 0, "cgroup: cannot find the cgroup of the runtime for %s",
+                              h->unified ? "cgroup2" : h->controllers);
                   goto fail;
                 }
             }
-          if (cgroup_resolve_path(cgroups_path, id, own, &h->path, err) < 0)
+          if (cgroup_resolve_path (cgroups_path, id, own, &h->path, err) < 0)
             goto fail;
         }
-      h->dir = hier_dir(h, h->path);
+      h->dir = hier_dir (h, h->path);
     }
-  compute_saved_path(cg);
+  compute_saved_path (cg);
   *ret = cg;
   return 0;
 
 fail:
-  cgroup_free(cg);
+  cgroup_free (cg);
   return -1;
 }
 
 void
-cgroup_free(struct cgroup *cg)
+cgroup_free (struct cgroup *cg)
 {
   if (cg == NULL)
     return;
   if (cg->dirfd >= 0)
-    close(cg->dirfd);
-  hiers_free(cg->hiers, cg->n_hiers);
-  free(cg->saved_path);
-  free(cg);
+    close (cg->dirfd);
+  hiers_free (cg->hiers, cg->n_hiers);
+  free (cg->saved_path);
+  free (cg);
 }
 
 /* Remove the leaves this process created (error paths of create). */
 static void
-remove_created(struct cgroup *cg)
+remove_created (struct cgroup *cg)
 {
   for (size_t i = 0; i < cg->n_hiers; i++)
     if (cg->hiers[i].created)
       {
-        rmdir(cg->hiers[i].dir);
+        rmdir (cg->hiers[i].dir);
         cg->hiers[i].created = false;
       }
 }
 
 int
-cgroup_create(const char *cgroups_path, const char *id, const struct resources_config *res,
-              struct cgroup **ret, ecirun_error_t *err)
+cgroup_create (const char *cgroups_path, const char *id, const struct resources_config *res,
+               struct cgroup **ret, ecirun_error_t *err)
 {
   struct cgroup *cg = NULL;
 
-  if (cgroup_build(cgroups_path, id, NULL, &cg, err) < 0)
+  if (cgroup_build (cgroups_path, id, NULL, &cg, err) < 0)
     return -1;
-  if (cg->ops->create(cg, err) < 0)
+  if (cg->ops->create (cg, err) < 0)
     goto fail;
-  if (res && cg->ops->apply(cg, res, err) < 0)
+  if (res && cg->ops->apply (cg, res, err) < 0)
     goto fail;
   *ret = cg;
   return 0;
 
 fail:
-  remove_created(cg);
-  cgroup_free(cg);
+  remove_created (cg);
+  cgroup_free (cg);
   return -1;
 }
 
 int
-cgroup_open(const char *saved_path, struct cgroup **ret, ecirun_error_t *err)
+cgroup_open (const char *saved_path, struct cgroup **ret, ecirun_error_t *err)
 {
   if (saved_path == NULL || saved_path[0] == '\0')
-    return make_error(err, 0, "cgroup: empty saved cgroup path");
-  return cgroup_build(NULL, NULL, saved_path, ret, err);
+    return make_error (err, 0, "cgroup: empty saved cgroup path");
+  return cgroup_build (NULL, NULL, saved_path, ret, err);
 }
 
 const char *
-cgroup_get_path(const struct cgroup *cg)
+cgroup_get_path (const struct cgroup *cg)
 {
   return cg->saved_path;
 }
 
 int
-cgroup_clone_fd(struct cgroup *cg)
+cgroup_clone_fd (struct cgroup *cg)
 {
   if (cg->mode != CGROUP_MODE_V2)
     return -1;
   if (cg->dirfd < 0)
-    cg->dirfd = open(cg->hiers[0].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cg->dirfd = open (cg->hiers[0].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   return cg->dirfd;
 }
 
 int
-cgroup_enter(struct cgroup *cg, pid_t pid, ecirun_error_t *err)
+cgroup_enter (struct cgroup *cg, pid_t pid, ecirun_error_t *err)
 {
-  return cg->ops->enter(cg, pid, err);
+  return cg->ops->enter (cg, pid, err);
 }
 
 int
-cgroup_apply(struct cgroup *cg, const struct resources_config *res, ecirun_error_t *err)
+cgroup_apply (struct cgroup *cg, const struct resources_config *res, ecirun_error_t *err)
 {
   if (res == NULL)
     return 0;
-  return cg->ops->apply(cg, res, err);
+  return cg->ops->apply (cg, res, err);
 }
 
 int
-cgroup_freeze(struct cgroup *cg, bool frozen, ecirun_error_t *err)
+cgroup_freeze (struct cgroup *cg, bool frozen, ecirun_error_t *err)
 {
-  return cg->ops->freeze(cg, frozen, err);
+  return cg->ops->freeze (cg, frozen, err);
 }
 
 int
-cgroup_is_frozen(struct cgroup *cg, bool *ret, ecirun_error_t *err)
+cgroup_is_frozen (struct cgroup *cg, bool *ret, ecirun_error_t *err)
 {
-  return cg->ops->is_frozen(cg, ret, err);
+  return cg->ops->is_frozen (cg, ret, err);
 }
 
 /* Pids and destruction: the same on both versions. */
 
 static void
-pids_push(pid_t **pids, size_t *n, pid_t pid)
+pids_push (pid_t **pids, size_t *n, pid_t pid)
 {
   /* grow at powers of two */
   if (*n == 0 || (*n >= 16 && (*n & (*n - 1)) == 0))
-    *pids = xrealloc(*pids, (*n ? *n * 2 : 16) * sizeof(pid_t));
+    *pids = xrealloc (*pids, (*n ? *n * 2 : 16) * sizeof (pid_t));
   (*pids)[(*n)++] = pid;
 }
 
 /* Append the pids of dir/cgroup.procs; a directory that vanished has none. */
 static int
-read_procs(const char *dir, pid_t **pids, size_t *n, ecirun_error_t *err)
+read_procs (const char *dir, pid_t **pids, size_t *n, ecirun_error_t *err)
 {
   cleanup_free char *buf = NULL;
   ecirun_error_t tmp = NULL;
   char *save = NULL;
 
-  if (cgroup_read(dir, "cgroup.procs", &buf, &tmp) < 0)
+  if (cgroup_read (dir, "cgroup.procs", &buf, &tmp) < 0)
     {
       if (tmp->errnum == ENOENT || tmp->errnum == ENODEV)
         {
-          error_release(&tmp);
+          error_release (&tmp);
           return 0;
         }
-      return cgroup_error_move(err, &tmp);
+      return cgroup_error_move (err, &tmp);
     }
-  for (char *tok = strtok_r(buf, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+  for (char *tok = strtok_r (buf, "\n", &save); tok; tok = strtok_r (NULL, "\n", &save))
     {
       int64_t v;
-      if (parse_i64(tok, &v) == 0 && v > 0)
-        pids_push(pids, n, (pid_t)v);
+      if (parse_i64 (tok, &v) == 0 && v > 0)
+        pids_push (pids, n, (pid_t)v);
     }
   return 0;
 }
 
 /* Call fn on dir and every sub-cgroup below it, children first when post_order. */
 static int
-walk_tree(const char *dir, bool post_order, int (*fn)(const char *dir, void *data), void *data,
-          int depth)
+walk_tree (const char *dir, bool post_order, int (*fn) (const char *dir, void *data), void *data,
+           int depth)
 {
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
   int ret = 0;
 
-  if (!post_order && fn(dir, data) < 0)
+  if (!post_order && fn (dir, data) < 0)
     ret = -1;
   if (depth < 64)
     {
-      d = opendir(dir);
-      while (d && (de = readdir(d)))
+      d = opendir (dir);
+      while (d && (de = readdir (d)))
         {
           cleanup_free char *sub = NULL;
-          if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+          if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0
+              || strcmp (de->d_name, "..") == 0)
             continue;
-          sub = xasprintf("%s/%s", dir, de->d_name);
-          if (walk_tree(sub, post_order, fn, data, depth + 1) < 0)
+          sub = xasprintf ("%s/%s", dir, de->d_name);
+          if (walk_tree (sub, post_order, fn, data, depth + 1) < 0)
             ret = -1;
         }
     }
-  if (post_order && fn(dir, data) < 0)
+  if (post_order && fn (dir, data) < 0)
     ret = -1;
   return ret;
 }
@@ -802,25 +803,25 @@ struct pids_walk
 };
 
 static int
-pids_walk_fn(const char *dir, void *data)
+pids_walk_fn (const char *dir, void *data)
 {
   struct pids_walk *w = data;
-  return read_procs(dir, &w->pids, &w->n, w->err);
+  return read_procs (dir, &w->pids, &w->n, w->err);
 }
 
 int
-cgroup_pids(struct cgroup *cg, pid_t **ret, size_t *ret_n, ecirun_error_t *err)
+cgroup_pids (struct cgroup *cg, pid_t **ret, size_t *ret_n, ecirun_error_t *err)
 {
-  struct cgroup_hier *h = cg->ops->procs_hier(cg);
+  struct cgroup_hier *h = cg->ops->procs_hier (cg);
   struct pids_walk w = { NULL, 0, err };
 
   *ret = NULL;
   *ret_n = 0;
   if (h == NULL)
-    return make_error(err, 0, "cgroup: no hierarchy to list the processes of %s", cg->saved_path);
-  if (walk_tree(h->dir, false, pids_walk_fn, &w, 0) < 0)
+    return make_error (err, 0, "cgroup: no hierarchy to list the processes of %s", cg->saved_path);
+  if (walk_tree (h->dir, false, pids_walk_fn, &w, 0) < 0)
     {
-      free(w.pids);
+      free (w.pids);
       return -1;
     }
   *ret = w.pids;
@@ -829,20 +830,20 @@ cgroup_pids(struct cgroup *cg, pid_t **ret, size_t *ret_n, ecirun_error_t *err)
 }
 
 static int
-kill_fn(const char *dir, void *data)
+kill_fn (const char *dir, void *data)
 {
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
 
-  if (read_procs(dir, &pids, &n, NULL) < 0)
+  if (read_procs (dir, &pids, &n, NULL) < 0)
     return 0;
   for (size_t i = 0; i < n; i++)
-    kill(pids[i], SIGKILL);
+    kill (pids[i], SIGKILL);
   return 0;
 }
 
 static int
-rmdir_fn(const char *dir, void *data)
+rmdir_fn (const char *dir, void *data)
 {
   ecirun_error_t *err = data;
   struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -850,18 +851,18 @@ rmdir_fn(const char *dir, void *data)
   /* The kernel drops exited tasks from a cgroup asynchronously: retry for about a second. */
   for (int attempt = 0; attempt < 100; attempt++)
     {
-      if (rmdir(dir) == 0 || errno == ENOENT)
+      if (rmdir (dir) == 0 || errno == ENOENT)
         return 0;
       if (errno != EBUSY)
-        return make_error(err, errno, "cgroup: rmdir %s", dir);
-      kill_fn(dir, NULL);
-      nanosleep(&ts, NULL);
+        return make_error (err, errno, "cgroup: rmdir %s", dir);
+      kill_fn (dir, NULL);
+      nanosleep (&ts, NULL);
     }
-  return make_error(err, EBUSY, "cgroup: rmdir %s", dir);
+  return make_error (err, EBUSY, "cgroup: rmdir %s", dir);
 }
 
 int
-cgroup_destroy(struct cgroup *cg, ecirun_error_t *err)
+cgroup_destroy (struct cgroup *cg, ecirun_error_t *err)
 {
   int ret = 0;
 
@@ -869,29 +870,29 @@ cgroup_destroy(struct cgroup *cg, ecirun_error_t *err)
     {
       struct cgroup_hier *h = &cg->hiers[i];
       /* cgroup.kill (5.14+) kills the whole sub-tree at once, frozen or not. */
-      if (h->unified && cgroup_file_exists(h->dir, "cgroup.kill"))
-        cgroup_write(h->dir, "cgroup.kill", "1", NULL);
-      else if (access(h->dir, F_OK) == 0)
-        walk_tree(h->dir, false, kill_fn, NULL, 0);
+      if (h->unified && cgroup_file_exists (h->dir, "cgroup.kill"))
+        cgroup_write (h->dir, "cgroup.kill", "1", NULL);
+      else if (access (h->dir, F_OK) == 0)
+        walk_tree (h->dir, false, kill_fn, NULL, 0);
     }
   /* A task killed in a frozen v1 cgroup only dies once thawed; thaw v2 too, to be safe. */
   for (size_t i = 0; i < cg->n_hiers; i++)
     {
       struct cgroup_hier *h = &cg->hiers[i];
-      if (cgroup_hier_has(h, "freezer") && cgroup_file_exists(h->dir, "freezer.state"))
-        cgroup_write(h->dir, "freezer.state", "THAWED", NULL);
-      else if (h->unified && cgroup_file_exists(h->dir, "cgroup.freeze"))
-        cgroup_write(h->dir, "cgroup.freeze", "0", NULL);
+      if (cgroup_hier_has (h, "freezer") && cgroup_file_exists (h->dir, "freezer.state"))
+        cgroup_write (h->dir, "freezer.state", "THAWED", NULL);
+      else if (h->unified && cgroup_file_exists (h->dir, "cgroup.freeze"))
+        cgroup_write (h->dir, "cgroup.freeze", "0", NULL);
     }
   for (size_t i = 0; i < cg->n_hiers; i++)
     {
       struct cgroup_hier *h = &cg->hiers[i];
-      if (access(h->dir, F_OK) < 0)
+      if (access (h->dir, F_OK) < 0)
         continue;
       /* Never remove the root of a hierarchy (cgroupsPath "/"). */
-      if (strcmp(h->dir, h->mountpoint) == 0)
+      if (strcmp (h->dir, h->mountpoint) == 0)
         continue;
-      if (walk_tree(h->dir, true, rmdir_fn, err, 0) < 0)
+      if (walk_tree (h->dir, true, rmdir_fn, err, 0) < 0)
         ret = -1;
     }
   return ret;

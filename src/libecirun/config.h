@@ -34,7 +34,7 @@ struct kv_list
   size_t len;
 };
 /* Value of key in a kv_list, or NULL. */
-const char *kv_list_get(const struct kv_list *l, const char *key);
+const char *kv_list_get (const struct kv_list *l, const char *key);
 
 struct id_mapping
 {
@@ -56,10 +56,10 @@ enum ns_type
   NS__MAX,
 };
 /* "pid" <-> NS_PID ...; CLONE_NEW* flag; the /proc/PID/ns/ name ("net" for network). */
-int ns_type_from_name(const char *name);
-const char *ns_type_name(enum ns_type t);
-int ns_type_clone_flag(enum ns_type t);
-const char *ns_type_proc_name(enum ns_type t);
+int ns_type_from_name (const char *name);
+const char *ns_type_name (enum ns_type t);
+int ns_type_clone_flag (enum ns_type t);
+const char *ns_type_proc_name (enum ns_type t);
 
 struct namespace_config
 {
@@ -87,8 +87,8 @@ struct rlimit_config
   uint64_t hard;
 };
 /* "RLIMIT_NOFILE" <-> RLIMIT_NOFILE (the 16 Linux ones, case-sensitive); -1 / NULL if unknown. */
-int rlimit_from_name(const char *name);
-const char *rlimit_name(int resource);
+int rlimit_from_name (const char *name);
+const char *rlimit_name (int resource);
 
 /* Capability sets as bit masks of CAP_* numbers. */
 struct capabilities_config
@@ -141,7 +141,7 @@ enum hook_kind
   HOOK_POSTSTOP,
   HOOK__MAX,
 };
-const char *hook_kind_name(enum hook_kind k); /* "prestart", "createRuntime", ... */
+const char *hook_kind_name (enum hook_kind k); /* "prestart", "createRuntime", ... */
 
 struct hook_config
 {
@@ -334,17 +334,17 @@ struct oci_config
 /* Parse a config.json held in memory. `origin` names it in error messages (its path).
    Errors name the JSON path: "config.json: process.args must be a non-empty array of strings",
    and for malformed JSON the line/offset and the parser's reason. */
-int config_parse(const char *json, size_t len, const char *origin, struct oci_config **ret,
-                 ecirun_error_t *err);
-int config_load_file(const char *path, struct oci_config **ret, ecirun_error_t *err);
+int config_parse (const char *json, size_t len, const char *origin, struct oci_config **ret,
+                  ecirun_error_t *err);
+int config_load_file (const char *path, struct oci_config **ret, ecirun_error_t *err);
 /* Parse a process.json (as `exec --process` takes it), same rules as config "process". */
-int config_parse_process(const char *json, size_t len, const char *origin,
-                         struct process_config **ret, ecirun_error_t *err);
+int config_parse_process (const char *json, size_t len, const char *origin,
+                          struct process_config **ret, ecirun_error_t *err);
 /* Parse a LinuxResources object (as `update --resources` takes it). */
-int config_parse_resources(const char *json, size_t len, const char *origin,
-                           struct resources_config **ret, ecirun_error_t *err);
-void config_free(struct oci_config *c);
-void process_config_free(struct process_config *p);
-void resources_config_free(struct resources_config *r);
+int config_parse_resources (const char *json, size_t len, const char *origin,
+                            struct resources_config **ret, ecirun_error_t *err);
+void config_free (struct oci_config *c);
+void process_config_free (struct process_config *p);
+void resources_config_free (struct resources_config *r);
 
 #endif

@@ -22,70 +22,72 @@ struct cfg_ctx
 
 /* make_error with "ORIGIN: PATH" followed by the formatted text (which starts with " must ..."
    or ": ..."). Returns -1. */
-int cfg_error(struct cfg_ctx *c, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int cfg_error (struct cfg_ctx *c, const char *path, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 /* buf = "parent.key" ("key" when parent is empty); buf = "parent[i]". */
-void cfg_path(char *buf, const char *parent, const char *key);
-void cfg_path_idx(char *buf, const char *parent, size_t i);
+void cfg_path (char *buf, const char *parent, const char *key);
+void cfg_path_idx (char *buf, const char *parent, size_t i);
 
 /* The member `key` of an object, NULL when missing or JSON null (null means absent, as in Go). */
-yajl_val cfg_get(yajl_val obj, const char *key);
+yajl_val cfg_get (yajl_val obj, const char *key);
 
 /* Conversions of one value, `path` naming it. */
-int cfg_val_u64(struct cfg_ctx *c, yajl_val v, const char *path, uint64_t *ret);
-int cfg_val_i64(struct cfg_ctx *c, yajl_val v, const char *path, int64_t *ret);
-int cfg_val_u32(struct cfg_ctx *c, yajl_val v, const char *path, uint32_t *ret);
+int cfg_val_u64 (struct cfg_ctx *c, yajl_val v, const char *path, uint64_t *ret);
+int cfg_val_i64 (struct cfg_ctx *c, yajl_val v, const char *path, int64_t *ret);
+int cfg_val_u32 (struct cfg_ctx *c, yajl_val v, const char *path, uint32_t *ret);
 
 /* Optional members of `obj` (whose path is `parent`): absent leaves *ret untouched (and
    .set false), a wrong type is an error. */
-int cfg_object(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, yajl_val *ret);
-int cfg_array(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, yajl_val *ret);
-int cfg_string(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, char **ret);
-int cfg_bool(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, bool *ret);
-int cfg_u64(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
-            struct opt_u64 *ret);
-int cfg_i64(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
-            struct opt_i64 *ret);
+int cfg_object (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+                yajl_val *ret);
+int cfg_array (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, yajl_val *ret);
+int cfg_string (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, char **ret);
+int cfg_bool (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, bool *ret);
+int cfg_u64 (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+             struct opt_u64 *ret);
+int cfg_i64 (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+             struct opt_i64 *ret);
 /* Required integer members: missing is an error "PATH is required". */
-int cfg_req_i64(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, int64_t *ret);
-int cfg_req_u64(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
-                uint64_t *ret);
-int cfg_req_u32(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
-                uint32_t *ret);
+int cfg_req_i64 (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+                 int64_t *ret);
+int cfg_req_u64 (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+                 uint64_t *ret);
+int cfg_req_u32 (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+                 uint32_t *ret);
 /* Optional unsigned member that must fit 32 bits, kept in an opt_u64. */
-int cfg_opt_u32(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
-                struct opt_u64 *ret);
+int cfg_opt_u32 (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+                 struct opt_u64 *ret);
 /* Required non-empty string; required absolute path ("PATH must be an absolute path"). */
-int cfg_req_string(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
-                   char **ret);
-int cfg_abs_path(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, char **ret);
+int cfg_req_string (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+                    char **ret);
+int cfg_abs_path (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, char **ret);
 
 /* Optional array member whose elements must be objects: fn gets each with its path
    ("parent.key[i]") and index. */
-typedef int (*cfg_elem_fn)(struct cfg_ctx *c, yajl_val elem, const char *path, size_t i,
-                           void *data);
-int cfg_each_object(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
-                    cfg_elem_fn fn, void *data);
+typedef int (*cfg_elem_fn) (struct cfg_ctx *c, yajl_val elem, const char *path, size_t i,
+                            void *data);
+int cfg_each_object (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+                     cfg_elem_fn fn, void *data);
 /* Length of an array member, 0 when absent or not an array (size allocations before
    cfg_each_object). */
-size_t cfg_array_len(yajl_val obj, const char *key);
+size_t cfg_array_len (yajl_val obj, const char *key);
 /* An array of strings: NULL-terminated vector and its length (NULL/0 when absent). */
-int cfg_strv(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, char ***ret,
-             size_t *ret_len);
+int cfg_strv (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent, char ***ret,
+              size_t *ret_len);
 /* An object whose values are all strings. */
-int cfg_string_map(struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
-                   struct kv_list *ret);
-void kv_list_append(struct kv_list *l, const char *key, const char *value);
-void kv_list_free(struct kv_list *l);
+int cfg_string_map (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+                    struct kv_list *ret);
+void kv_list_append (struct kv_list *l, const char *key, const char *value);
+void kv_list_free (struct kv_list *l);
 
 /* Parse JSON text into a tree; malformed input gives "ORIGIN: invalid JSON at line L, column
    C: REASON". The top-level value must be an object. */
-int cfg_parse_tree(const char *json, size_t len, const char *origin, yajl_val *ret,
-                   ecirun_error_t *err);
+int cfg_parse_tree (const char *json, size_t len, const char *origin, yajl_val *ret,
+                    ecirun_error_t *err);
 
 /* A LinuxResources object at `path` (config_resources.c). */
-int cfg_parse_resources(struct cfg_ctx *c, yajl_val node, const char *path,
-                        struct resources_config **ret);
+int cfg_parse_resources (struct cfg_ctx *c, yajl_val node, const char *path,
+                         struct resources_config **ret);
 
 #endif

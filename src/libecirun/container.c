@@ -69,10 +69,9 @@ owner_name (void)
 static int
 validate_sysctl (const struct linux_config *lc, ecirun_error_t *err)
 {
-  static const char *const ipc_prefixes[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                              "kernel.sem",    "kernel.shmall", "kernel.shmmax",
-                                              "kernel.shmmni", "kernel.shm_rmid_forced",
-                                              "fs.mqueue." };
+  static const char *const ipc_prefixes[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem", "kernel.shmall",
+          "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", "fs.mqueue." };
   const struct namespace_config *ns = lc->namespaces;
 
   for (size_t i = 0; i < lc->sysctl.len; i++)
@@ -112,8 +111,9 @@ validate_config (struct create_ctx *x, ecirun_error_t *err)
     return -1;
   ns = lc->namespaces;
   if (!ns[NS_MOUNT].present)
-    return make_error (err, 0, "config.json: the rootfs needs a new mount namespace "
-                               "(linux.namespaces has no \"mount\")");
+    return make_error (err, 0,
+                       "config.json: the rootfs needs a new mount namespace "
+                       "(linux.namespaces has no \"mount\")");
   if (c->hostname && *c->hostname && !ns[NS_UTS].present)
     return make_error (err, 0, "config.json: hostname needs a new uts namespace");
   if (lc->time_offsets.len && !(ns[NS_TIME].present && ns[NS_TIME].path == NULL))
@@ -123,11 +123,13 @@ validate_config (struct create_ctx *x, ecirun_error_t *err)
   if (lc->seccomp && seccomp_validate (lc->seccomp, err) < 0)
     return error_wrap (err, "config.json");
   if (c->process->terminal && x->o->console_socket == NULL && !x->o->foreground)
-    return make_error (err, 0, "cannot allocate tty if ecirun will detach without setting "
-                               "console socket");
+    return make_error (err, 0,
+                       "cannot allocate tty if ecirun will detach without setting "
+                       "console socket");
   if (!c->process->terminal && x->o->console_socket)
-    return make_error (err, 0, "cannot use console socket if ecirun will not detach or "
-                               "allocate tty");
+    return make_error (err, 0,
+                       "cannot use console socket if ecirun will not detach or "
+                       "allocate tty");
   for (int t = 0; t < NS__MAX; t++)
     {
       if (!ns[t].present)
@@ -157,9 +159,8 @@ load_bundle (struct create_ctx *x, ecirun_error_t *err)
     return -1;
   if (config_parse (buf, len, config_path, &x->config, err) < 0)
     return -1;
-  root_path = x->config->root.path[0] == '/'
-                  ? xstrdup (x->config->root.path)
-                  : xasprintf ("%s/%s", x->bundle, x->config->root.path);
+  root_path = x->config->root.path[0] == '/' ? xstrdup (x->config->root.path)
+                                             : xasprintf ("%s/%s", x->bundle, x->config->root.path);
   if (realpath (root_path, resolved) == NULL)
     return make_error (err, errno, "rootfs (%s) does not exist", root_path);
   x->rootfs = xstrdup (resolved);
@@ -180,16 +181,16 @@ static int
 check_outside_pool (const struct ecirun_policy *p, const char *what, const struct id_mapping *m,
                     size_t n, uint32_t first, ecirun_error_t *err)
 {
-  uint64_t end = (uint64_t) first + p->pool_size;
+  uint64_t end = (uint64_t)first + p->pool_size;
 
   for (size_t i = 0; i < n; i++)
-    if ((uint64_t) m[i].host_id < end && (uint64_t) m[i].host_id + m[i].size > first)
+    if ((uint64_t)m[i].host_id < end && (uint64_t)m[i].host_id + m[i].size > first)
       return make_error (err, 0,
                          "config.json: linux.%s maps host IDs %" PRIu32 "-%" PRIu64
                          ", which overlap ecirun's ID pool (%" PRIu32 "-%" PRIu64 " in %s): "
                          "those IDs belong to the containers holding its blocks",
-                         what, m[i].host_id, (uint64_t) m[i].host_id + m[i].size - 1, first,
-                         end - 1, p->path);
+                         what, m[i].host_id, (uint64_t)m[i].host_id + m[i].size - 1, first, end - 1,
+                         p->path);
   return 0;
 }
 
@@ -207,9 +208,11 @@ assign_ids (struct create_ctx *x, ecirun_error_t *err)
   if (lc->n_uid_mappings || lc->n_gid_mappings)
     {
       if (check_outside_pool (&x->policy, "uidMappings", lc->uid_mappings, lc->n_uid_mappings,
-                              x->policy.uid_first, err) < 0
-          || check_outside_pool (&x->policy, "gidMappings", lc->gid_mappings,
-                                 lc->n_gid_mappings, x->policy.gid_first, err) < 0)
+                              x->policy.uid_first, err)
+              < 0
+          || check_outside_pool (&x->policy, "gidMappings", lc->gid_mappings, lc->n_gid_mappings,
+                                 x->policy.gid_first, err)
+                 < 0)
         return -1;
       return 0;
     }
@@ -221,7 +224,7 @@ assign_ids (struct create_ctx *x, ecirun_error_t *err)
   lc->uid_mappings[0] = (struct id_mapping){ 0, x->block.uid_base, x->block.size };
   lc->gid_mappings[0] = (struct id_mapping){ 0, x->block.gid_base, x->block.size };
   lc->n_uid_mappings = lc->n_gid_mappings = 1;
-  x->state.id_block = (long long) x->block.index;
+  x->state.id_block = (long long)x->block.index;
   return 0;
 }
 
@@ -241,7 +244,7 @@ static int
 write_id_map (pid_t pid, const char *file, const struct id_mapping *m, size_t n,
               ecirun_error_t *err)
 {
-  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int) pid, file);
+  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int)pid, file);
   cleanup_free char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream (&buf, &len);
@@ -258,7 +261,7 @@ write_id_map (pid_t pid, const char *file, const struct id_mapping *m, size_t n,
 static int
 write_time_offsets (pid_t pid, const struct kv_list *offsets, ecirun_error_t *err)
 {
-  cleanup_free char *path = xasprintf ("/proc/%d/timens_offsets", (int) pid);
+  cleanup_free char *path = xasprintf ("/proc/%d/timens_offsets", (int)pid);
   cleanup_free char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream (&buf, &len);
@@ -273,8 +276,8 @@ static int
 join_namespaces (const struct linux_config *lc, ecirun_error_t *err)
 {
   /* The user namespace first: it owns the others and grants the rights to join them. */
-  static const int order[] = { NS_USER, NS_PID, NS_NETWORK, NS_IPC, NS_UTS, NS_CGROUP, NS_TIME,
-                               NS_MOUNT };
+  static const int order[]
+      = { NS_USER, NS_PID, NS_NETWORK, NS_IPC, NS_UTS, NS_CGROUP, NS_TIME, NS_MOUNT };
 
   for (size_t i = 0; i < ARRAY_SIZE (order); i++)
     {
@@ -285,11 +288,9 @@ join_namespaces (const struct linux_config *lc, ecirun_error_t *err)
         continue;
       fd = open (ns->path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
-        return make_error (err, errno, "open %s namespace `%s`", ns_type_name (order[i]),
-                           ns->path);
+        return make_error (err, errno, "open %s namespace `%s`", ns_type_name (order[i]), ns->path);
       if (setns (fd, ns_type_clone_flag (order[i])) < 0)
-        return make_error (err, errno, "join %s namespace `%s`", ns_type_name (order[i]),
-                           ns->path);
+        return make_error (err, errno, "join %s namespace `%s`", ns_type_name (order[i]), ns->path);
     }
   return 0;
 }
@@ -372,7 +373,7 @@ spawn_init (struct create_ctx *x, int fifo_fd, ecirun_error_t *err)
               sync_send (x->sync[1], SYNC_ERROR, e->msg, -1, NULL);
               _exit (1);
             }
-          snprintf (buf, sizeof (buf), "%d", (int) pid);
+          snprintf (buf, sizeof (buf), "%d", (int)pid);
           sync_send (x->sync[1], SYNC_INIT_PID, buf, -1, NULL);
           _exit (0);
         }
@@ -386,7 +387,7 @@ spawn_init (struct create_ctx *x, int fifo_fd, ecirun_error_t *err)
     }
   x->pidfd = sys_pidfd_open (x->pid, 0);
   if (x->pidfd < 0)
-    return make_error (err, errno, "pidfd_open(%d)", (int) x->pid);
+    return make_error (err, errno, "pidfd_open(%d)", (int)x->pid);
   return 0;
 }
 
@@ -423,7 +424,7 @@ send_seccomp_listener (struct create_ctx *x, int fd, ecirun_error_t *err)
     }
   strcpy (addr.sun_path, s->listener_path);
   yajl_gen_map_open (g);
-#define GEN_STR(str) yajl_gen_string (g, (const unsigned char *) (str), strlen (str))
+#define GEN_STR(str) yajl_gen_string (g, (const unsigned char *)(str), strlen (str))
   GEN_STR ("ociVersion");
   GEN_STR ("1.1.0");
   GEN_STR ("fds");
@@ -441,7 +442,7 @@ send_seccomp_listener (struct create_ctx *x, int fd, ecirun_error_t *err)
   yajl_gen_get_buf (g, &buf, &len);
 
   sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0 || connect (sock, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+  if (sock < 0 || connect (sock, (struct sockaddr *)&addr, sizeof (addr)) < 0)
     {
       ret = make_error (err, errno, "connect to seccomp listener `%s`", s->listener_path);
       goto out;
@@ -483,9 +484,8 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
   /* Lowering it needs CAP_SYS_RESOURCE on the host, which the init does not have. */
   if (x->config->process->oom_score_adj.set)
     {
-      cleanup_free char *path = xasprintf ("/proc/%d/oom_score_adj", (int) x->pid);
-      cleanup_free char *v
-          = xasprintf ("%lld", (long long) x->config->process->oom_score_adj.v);
+      cleanup_free char *path = xasprintf ("/proc/%d/oom_score_adj", (int)x->pid);
+      cleanup_free char *v = xasprintf ("%lld", (long long)x->config->process->oom_score_adj.v);
       if (write_file_at (AT_FDCWD, path, v, strlen (v), 0, err) < 0)
         return error_wrap (err, "process.oomScoreAdj");
     }
@@ -532,7 +532,6 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
     }
 }
 
-
 static void
 create_ctx_cleanup (struct create_ctx *x, bool failed)
 {
@@ -548,7 +547,8 @@ create_ctx_cleanup (struct create_ctx *x, bool failed)
           log_warning ("%s", e->msg);
           error_release (&e);
         }
-      if (x->block_held && idblock_release (&x->policy, x->block.index, x->o->root, x->o->id, &e) < 0)
+      if (x->block_held
+          && idblock_release (&x->policy, x->block.index, x->o->root, x->o->id, &e) < 0)
         {
           log_warning ("%s", e->msg);
           error_release (&e);
@@ -585,11 +585,15 @@ create_ctx_cleanup (struct create_ctx *x, bool failed)
 }
 
 int
-container_create (const struct create_opts *o, struct created_container *ret,
-                  ecirun_error_t *err)
+container_create (const struct create_opts *o, struct created_container *ret, ecirun_error_t *err)
 {
-  struct create_ctx x = { .o = o, .rootfd = -1, .dirfd = -1, .sync = { -1, -1 },
-                          .console_sock = -1, .pidfd = -1, .console_master = -1,
+  struct create_ctx x = { .o = o,
+                          .rootfd = -1,
+                          .dirfd = -1,
+                          .sync = { -1, -1 },
+                          .console_sock = -1,
+                          .pidfd = -1,
+                          .console_master = -1,
                           .userns_owner_fd = -1 };
   cleanup_close int fifo_fd = -1;
   char created[64];
@@ -610,7 +614,7 @@ container_create (const struct create_opts *o, struct created_container *ret,
     goto out;
 
   format_rfc3339_now (created, sizeof (created));
-  x.state.id = (char *) o->id;
+  x.state.id = (char *)o->id;
   x.state.bundle = x.bundle;
   x.state.rootfs = x.rootfs;
   x.state.created = xstrdup (created);
@@ -624,7 +628,7 @@ container_create (const struct create_opts *o, struct created_container *ret,
                      &x.cg, err)
       < 0)
     goto out;
-  x.state.cgroup_path = (char *) cgroup_get_path (x.cg);
+  x.state.cgroup_path = (char *)cgroup_get_path (x.cg);
   /* Recorded before the init exists, so that a create killed halfway can be deleted. */
   if (state_write (x.dirfd, &x.state, err) < 0)
     goto out;

@@ -68,11 +68,11 @@ open_init_pidfd (const struct container_state *s, ecirun_error_t *err)
   int fd = sys_pidfd_open (s->pid, 0);
 
   if (fd < 0)
-    return make_error (err, errno, "container init %d", (int) s->pid);
+    return make_error (err, errno, "container init %d", (int)s->pid);
   if (proc_start_time (s->pid, NULL) != s->start_time)
     {
       close (fd);
-      return make_error (err, ESRCH, "container init %d", (int) s->pid);
+      return make_error (err, ESRCH, "container init %d", (int)s->pid);
     }
   return fd;
 }

@@ -42,7 +42,7 @@ struct oci_config *load_saved_config (int dirfd);
 int wait_forwarding_signals (pid_t pid, int pidfd, const sigset_t *fwd, ecirun_error_t *err);
 
 /* The setup loops of create and exec: hand a pty master to the console socket (or keep it in
-   *ret_master for a foreground run) and acknowledge it. */
+ *ret_master for a foreground run) and acknowledge it. */
 int setup_console_fd (int sync_fd, int console_sock, int master, int *ret_master,
                       ecirun_error_t *err);
 /* The stages every setup loop treats alike: 0 handled (a warning), 1 the peer is ready, -1 an

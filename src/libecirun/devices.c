@@ -170,8 +170,8 @@ create_one (const struct device_config *d, void *data, ecirun_error_t *err)
 }
 
 int
-devices_create (int rootfd, const struct linux_config *lc, bool bind,
-                struct device_tree *trees, size_t n_trees, ecirun_error_t *err)
+devices_create (int rootfd, const struct linux_config *lc, bool bind, struct device_tree *trees,
+                size_t n_trees, ecirun_error_t *err)
 {
   struct create_data cd = { rootfd, bind, trees, n_trees };
   return devices_foreach (lc, create_one, &cd, err);
@@ -211,8 +211,7 @@ send_one (const struct device_config *d, void *data, ecirun_error_t *err)
 }
 
 int
-devices_send_trees (const struct linux_config *lc, int userns_fd, int sync_fd,
-                    ecirun_error_t *err)
+devices_send_trees (const struct linux_config *lc, int userns_fd, int sync_fd, ecirun_error_t *err)
 {
   cleanup_close int fs = -1;
   struct send_data sd = { .tmpfs = -1, .userns = userns_fd, .sync_fd = sync_fd };
@@ -238,8 +237,9 @@ devices_create_links (int rootfd, ecirun_error_t *err)
   {
     const char *target, *name;
   } links[] = {
-    { "/proc/self/fd", "fd" },   { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
-    { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
+    { "/proc/self/fd", "fd" },       { "/proc/self/fd/0", "stdin" },
+    { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+    { "pts/ptmx", "ptmx" },
   };
   cleanup_close int dev = fs_create_in_root (rootfd, "/dev", false, 0755, err);
   struct stat sb;
@@ -267,10 +267,10 @@ void
 devices_add_cgroup_rules (struct linux_config *lc)
 {
   static const struct device_cgroup_rule defaults[] = {
-    { true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },  { true, 'c', 1, 3, "rwm" },
-    { true, 'c', 1, 5, "rwm" },  { true, 'c', 1, 7, "rwm" },  { true, 'c', 1, 8, "rwm" },
-    { true, 'c', 1, 9, "rwm" },  { true, 'c', 5, 0, "rwm" },  { true, 'c', 5, 1, "rwm" },
-    { true, 'c', 5, 2, "rwm" },  { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
+    { true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },    { true, 'c', 1, 3, "rwm" },
+    { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },    { true, 'c', 1, 8, "rwm" },
+    { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },    { true, 'c', 5, 1, "rwm" },
+    { true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
   };
   struct resources_config *r;
   size_t n;

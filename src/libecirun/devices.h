@@ -22,12 +22,10 @@ int devices_send_trees (const struct linux_config *lc, int userns_fd, int sync_f
 
 /* Create default devices and linux.devices under rootfd: attach the prepared trees when there
    are some, else bind-mount the host's nodes when bind is true, else mknod. */
-int devices_create (int rootfd, const struct linux_config *lc, bool bind,
-                    struct device_tree *trees, size_t n_trees, ecirun_error_t *err);
+int devices_create (int rootfd, const struct linux_config *lc, bool bind, struct device_tree *trees,
+                    size_t n_trees, ecirun_error_t *err);
 /* /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr, /dev/ptmx, /dev/core links. */
 int devices_create_links (int rootfd, ecirun_error_t *err);
-
-
 
 /* Append to linux.resources.devices what every container needs (the default devices, ptys,
    mknod of any node) and an allow rule for each linux.devices entry, after the config's own

@@ -155,11 +155,13 @@ build_process (const struct exec_opts *o, struct oci_config *cfg, struct process
     return make_error (err, 0, "exec: SELinux label `%s`: SELinux is not supported by ecirun",
                        p->selinux_label);
   if (p->terminal && o->console_socket == NULL && o->detach)
-    return make_error (err, 0, "cannot allocate tty if ecirun will detach without setting "
-                               "console socket");
+    return make_error (err, 0,
+                       "cannot allocate tty if ecirun will detach without setting "
+                       "console socket");
   if (!p->terminal && o->console_socket)
-    return make_error (err, 0, "cannot use console socket if ecirun will not detach or "
-                               "allocate tty");
+    return make_error (err, 0,
+                       "cannot use console socket if ecirun will not detach or "
+                       "allocate tty");
   return 0;
 }
 
@@ -175,7 +177,7 @@ namespaces_to_join (pid_t init, bool *ret_userns)
       char a[64], b[64];
       struct stat sa, sb;
 
-      snprintf (a, sizeof (a), "/proc/%d/ns/%s", (int) init, ns_type_proc_name (t));
+      snprintf (a, sizeof (a), "/proc/%d/ns/%s", (int)init, ns_type_proc_name (t));
       snprintf (b, sizeof (b), "/proc/self/ns/%s", ns_type_proc_name (t));
       if (stat (a, &sa) < 0 || stat (b, &sb) < 0)
         continue;
@@ -261,7 +263,7 @@ spawn (struct exec_ctx *x, ecirun_error_t *err)
           sync_send (x->sync[1], SYNC_ERROR, e->msg, -1, NULL);
           _exit (1);
         }
-      snprintf (buf, sizeof (buf), "%d", (int) pid);
+      snprintf (buf, sizeof (buf), "%d", (int)pid);
       sync_send (x->sync[1], SYNC_INIT_PID, buf, -1, NULL);
       _exit (0);
     }
@@ -276,7 +278,7 @@ spawn (struct exec_ctx *x, ecirun_error_t *err)
   x->pid = atoi (m.payload);
   x->pidfd = sys_pidfd_open (x->pid, 0);
   if (x->pidfd < 0)
-    return make_error (err, errno, "pidfd_open(%d)", (int) x->pid);
+    return make_error (err, errno, "pidfd_open(%d)", (int)x->pid);
   return 0;
 }
 
@@ -346,8 +348,12 @@ int
 container_exec (const struct exec_opts *o, int *ret_status, ecirun_error_t *err)
 {
   static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD };
-  struct exec_ctx x = { .o = o, .init_pidfd = -1, .sync = { -1, -1 }, .console_sock = -1,
-                        .pidfd = -1, .console_master = -1 };
+  struct exec_ctx x = { .o = o,
+                        .init_pidfd = -1,
+                        .sync = { -1, -1 },
+                        .console_sock = -1,
+                        .pidfd = -1,
+                        .console_master = -1 };
   sigset_t fwd, old;
   bool ready = false;
   int r = -1;

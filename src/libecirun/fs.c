@@ -16,7 +16,7 @@ struct open_how
   unsigned long long flags, mode, resolve;
 };
 #define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_IN_ROOT 0x10
+#define RESOLVE_IN_ROOT       0x10
 #endif
 #include "utils.h"
 

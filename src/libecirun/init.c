@@ -45,7 +45,6 @@ fail_on (int sync_fd, ecirun_error_t *err)
 }
 #define init_fail(a, err) fail_on ((a)->sync_fd, err)
 
-
 /* "LO HI" with HI lowered to the highest gid mapped in our user namespace; NULL if not
    applicable. */
 static char *
@@ -108,8 +107,8 @@ apply_rlimits (const struct process_config *p, ecirun_error_t *err)
       struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
       if (setrlimit (p->rlimits[i].resource, &rl) < 0)
         return make_error (err, errno, "process.rlimits[%zu]: setrlimit(%s, %llu, %llu)", i,
-                           rlimit_name (p->rlimits[i].resource),
-                           (unsigned long long) rl.rlim_cur, (unsigned long long) rl.rlim_max);
+                           rlimit_name (p->rlimits[i].resource), (unsigned long long)rl.rlim_cur,
+                           (unsigned long long)rl.rlim_max);
     }
   return 0;
 }
@@ -164,8 +163,8 @@ env_with_home (const struct process_config *p)
       line[strcspn (line, "\n")] = '\0';
       while (i < 7 && (fields[i] = strsep (&tok, ":")))
         i++;
-      (void) save;
-      if (i >= 6 && fields[2] && (uint32_t) strtoul (fields[2], NULL, 10) == p->user.uid
+      (void)save;
+      if (i >= 6 && fields[2] && (uint32_t)strtoul (fields[2], NULL, 10) == p->user.uid
           && *fields[2])
         {
           home = fields[5];
@@ -201,8 +200,7 @@ lookup_executable (const struct process_config *p, char **ret, ecirun_error_t *e
       /* Worded as runc does: engines map "no such file or directory" to exit status 127 and
          "permission denied" to 126. */
       if (access (arg0, F_OK) < 0)
-        return make_error (err, 0, "exec: \"%s\": stat %s: no such file or directory", arg0,
-                           arg0);
+        return make_error (err, 0, "exec: \"%s\": stat %s: no such file or directory", arg0, arg0);
       if (!is_executable (arg0))
         return make_error (err, 0, "exec: \"%s\": permission denied", arg0);
       *ret = xstrdup (arg0);
@@ -226,7 +224,7 @@ switch_user (const struct process_config *p, bool in_userns, ecirun_error_t *err
 {
   const struct user_config *u = &p->user;
 
-  if (setgroups (u->n_additional_gids, (const gid_t *) u->additional_gids) < 0
+  if (setgroups (u->n_additional_gids, (const gid_t *)u->additional_gids) < 0
       && !(errno == EPERM && u->n_additional_gids == 0 && in_userns))
     return make_error (err, errno, "setgroups");
   if (setresgid (u->gid, u->gid, u->gid) < 0)
@@ -260,8 +258,7 @@ install_seccomp (const struct linux_config *lc, int sync_fd, ecirun_error_t *err
 }
 
 static int
-setup_console (const struct process_config *p, int sync_fd, bool bind_console,
-               ecirun_error_t *err)
+setup_console (const struct process_config *p, int sync_fd, bool bind_console, ecirun_error_t *err)
 {
   cleanup_free char *slave = NULL;
   cleanup_close int master = -1;
@@ -362,7 +359,7 @@ receive_trees (int sync_fd, size_t n_mounts, struct init_trees *t, ecirun_error_
           continue;
         case SYNC_MOUNT_FD:
           idx = strtol (m.payload, NULL, 10);
-          if (idx >= -1 && idx < (long) n_mounts && m.fd >= 0)
+          if (idx >= -1 && idx < (long)n_mounts && m.fd >= 0)
             {
               t->mounts[idx + 1] = m.fd;
               continue;
@@ -458,8 +455,7 @@ init_exec_process (const struct exec_child_args *a)
     }
   if (apply_rlimits (p, &err) < 0)
     fail_on (a->sync_fd, &err);
-  if (prepare_process (p, a->linux_cfg, a->sync_fd, a->in_userns, a->preserve_fds, &plan, &err)
-      < 0)
+  if (prepare_process (p, a->linux_cfg, a->sync_fd, a->in_userns, a->preserve_fds, &plan, &err) < 0)
     fail_on (a->sync_fd, &err);
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
@@ -546,7 +542,7 @@ init_run (const struct init_args *a)
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
     init_fail (a, &err);
   close (a->sync_fd);
-  ((struct init_args *) a)->sync_fd = -1;
+  ((struct init_args *)a)->sync_fd = -1;
 
   if (wait_for_start (a, &err) < 0)
     init_fail (a, &err);
@@ -556,7 +552,7 @@ init_run (const struct init_args *a)
       cleanup_free char *created = NULL;
       char *at = strstr (state_json, "\"status\":\"creating\"");
       if (at)
-        created = xasprintf ("%.*s\"status\":\"created\"%s", (int) (at - state_json), state_json,
+        created = xasprintf ("%.*s\"status\":\"created\"%s", (int)(at - state_json), state_json,
                              at + strlen ("\"status\":\"creating\""));
       if (hooks_run (&c->hooks[HOOK_START_CONTAINER], HOOK_START_CONTAINER,
                      created ? created : state_json, &err)

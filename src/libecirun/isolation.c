@@ -48,10 +48,12 @@ check_mapping (const char *what, const struct id_mapping *m, size_t n, ecirun_er
     }
   if (total < 65536)
     return make_error (err, 0, "config.json: linux.%s maps %llu IDs; at least 65536 are needed",
-                       what, (unsigned long long) total);
-  if (m[0].host_id == 0 || (uint64_t) m[0].host_id + total > UINT32_MAX + 1ULL)
-    return make_error (err, 0, "config.json: linux.%s maps host ID 0 (container root must never "
-                               "be host root)", what);
+                       what, (unsigned long long)total);
+  if (m[0].host_id == 0 || (uint64_t)m[0].host_id + total > UINT32_MAX + 1ULL)
+    return make_error (err, 0,
+                       "config.json: linux.%s maps host ID 0 (container root must never "
+                       "be host root)",
+                       what);
   return 0;
 }
 
@@ -65,8 +67,9 @@ isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_e
   *ret_owner_fd = -1;
   for (size_t i = 0; i < ARRAY_SIZE (required); i++)
     if (!ns[required[i]].present)
-      return make_error (err, 0, "host %s namespace is not allowed: config.json has no \"%s\" "
-                                 "entry in linux.namespaces",
+      return make_error (err, 0,
+                         "host %s namespace is not allowed: config.json has no \"%s\" "
+                         "entry in linux.namespaces",
                          ns_type_name (required[i]), ns_type_name (required[i]));
   ns[NS_CGROUP].present = true;
 
@@ -113,8 +116,9 @@ isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_e
           if (!same)
             {
               close (owner);
-              return make_error (err, 0, "linux.namespaces join namespaces of different "
-                                         "containers");
+              return make_error (err, 0,
+                                 "linux.namespaces join namespaces of different "
+                                 "containers");
             }
         }
       else
@@ -144,7 +148,7 @@ pseudo_fs (int fd)
 
   if (fstatfs (fd, &sf) < 0)
     return false;
-  switch ((unsigned long) sf.f_type)
+  switch ((unsigned long)sf.f_type)
     {
     case PROC_SUPER_MAGIC:
     case SYSFS_MAGIC:
@@ -210,7 +214,7 @@ int
 isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init, int sync_fd,
                       ecirun_error_t *err)
 {
-  cleanup_free char *path = xasprintf ("/proc/%d/ns/user", (int) init);
+  cleanup_free char *path = xasprintf ("/proc/%d/ns/user", (int)init);
   cleanup_close int userns = open (path, O_RDONLY | O_CLOEXEC);
   struct overlay_rootfs *ovl = NULL;
   int tree;
@@ -218,7 +222,7 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init
   if (userns < 0)
     return make_error (err, errno, "open the container's user namespace");
   {
-    cleanup_free char *in_init = xasprintf ("/proc/%d/root%s", (int) init, rootfs);
+    cleanup_free char *in_init = xasprintf ("/proc/%d/root%s", (int)init, rootfs);
     int dir = open (in_init, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0)
       return make_error (err, errno, "open the rootfs in the container's mount namespace");

@@ -23,7 +23,6 @@
 #include "terminal.h"
 #include "utils.h"
 
-
 int
 container_start (const char *root, const char *id, ecirun_error_t *err)
 {
@@ -111,7 +110,7 @@ signal_all (const struct container_state *s, int sig, ecirun_error_t *err)
   for (size_t i = 0; i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)
       {
-        make_error (err, errno, "kill %d", (int) pids[i]);
+        make_error (err, errno, "kill %d", (int)pids[i]);
         goto thaw;
       }
   r = 0;
@@ -257,7 +256,7 @@ container_delete (const char *root, const char *id, bool force, ecirun_error_t *
       ecirun_error_t e = NULL;
       bool loaded = policy_load (&pol, &e) == 0;
 
-      if (!loaded || idblock_release (&pol, (uint32_t) op.state->id_block, root, id, &e) < 0)
+      if (!loaded || idblock_release (&pol, (uint32_t)op.state->id_block, root, id, &e) < 0)
         {
           log_warning ("release the ID block of `%s`: %s", id, e->msg);
           error_release (&e);

@@ -56,16 +56,16 @@ write_json_line (int fd, enum log_level level, const char *ts, const char *msg)
   if (gen == NULL)
     return;
   yajl_gen_map_open (gen);
-  yajl_gen_string (gen, (const unsigned char *) "level", 5);
-  yajl_gen_string (gen, (const unsigned char *) level_names[level], strlen (level_names[level]));
-  yajl_gen_string (gen, (const unsigned char *) "msg", 3);
-  yajl_gen_string (gen, (const unsigned char *) msg, strlen (msg));
-  yajl_gen_string (gen, (const unsigned char *) "time", 4);
-  yajl_gen_string (gen, (const unsigned char *) ts, strlen (ts));
+  yajl_gen_string (gen, (const unsigned char *)"level", 5);
+  yajl_gen_string (gen, (const unsigned char *)level_names[level], strlen (level_names[level]));
+  yajl_gen_string (gen, (const unsigned char *)"msg", 3);
+  yajl_gen_string (gen, (const unsigned char *)msg, strlen (msg));
+  yajl_gen_string (gen, (const unsigned char *)"time", 4);
+  yajl_gen_string (gen, (const unsigned char *)ts, strlen (ts));
   yajl_gen_map_close (gen);
   if (yajl_gen_get_buf (gen, &buf, &len) == yajl_gen_status_ok)
     {
-      write_all_fd (fd, (const char *) buf, len);
+      write_all_fd (fd, (const char *)buf, len);
       write_all_fd (fd, "\n", 1);
     }
   yajl_gen_free (gen);

@@ -27,7 +27,7 @@ void log_msg (enum log_level level, const char *fmt, ...) __attribute__ ((format
 void log_error_final (const char *msg);
 
 #define log_warning(...) log_msg (LOG_LEVEL_WARNING, __VA_ARGS__)
-#define log_info(...) log_msg (LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg (LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_info(...)    log_msg (LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)   log_msg (LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 #endif

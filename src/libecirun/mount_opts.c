@@ -118,38 +118,38 @@ static const struct opt_entry opt_table[] = {
 };
 
 static const struct opt_entry *
-opt_lookup(const char *name)
+opt_lookup (const char *name)
 {
   size_t i;
 
-  for (i = 0; i < ARRAY_SIZE(opt_table); i++)
-    if (strcmp(opt_table[i].name, name) == 0)
+  for (i = 0; i < ARRAY_SIZE (opt_table); i++)
+    if (strcmp (opt_table[i].name, name) == 0)
       return &opt_table[i];
   return NULL;
 }
 
 static void
-data_append(char **data, size_t *len, const char *opt)
+data_append (char **data, size_t *len, const char *opt)
 {
-  size_t n = strlen(opt);
+  size_t n = strlen (opt);
   size_t sep = *len ? 1 : 0;
 
-  *data = xrealloc(*data, *len + sep + n + 1);
+  *data = xrealloc (*data, *len + sep + n + 1);
   if (sep)
     (*data)[(*len)++] = ',';
-  memcpy(*data + *len, opt, n + 1);
+  memcpy (*data + *len, opt, n + 1);
   *len += n;
 }
 
 /* Options apply left to right and the last word wins, as with mount(8) and runc: "ro,rw" is
    read-write, "rnoatime,rrelatime" is relatime. */
 int
-mount_opts_parse(char *const *options, size_t n, struct mount_opts *ret, ecirun_error_t *err)
+mount_opts_parse (char *const *options, size_t n, struct mount_opts *ret, ecirun_error_t *err)
 {
   size_t i, data_len = 0;
   char *data = NULL;
 
-  memset(ret, 0, sizeof(*ret));
+  memset (ret, 0, sizeof (*ret));
   for (i = 0; i < n; i++)
     {
       const char *o = options[i];
@@ -157,15 +157,15 @@ mount_opts_parse(char *const *options, size_t n, struct mount_opts *ret, ecirun_
 
       if (o == NULL)
         {
-          free(data);
-          return make_error(err, 0, "mount option %zu is missing", i);
+          free (data);
+          return make_error (err, 0, "mount option %zu is missing", i);
         }
       if (*o == '\0')
         continue;
-      e = opt_lookup(o);
+      e = opt_lookup (o);
       if (e == NULL)
         {
-          data_append(&data, &data_len, o);
+          data_append (&data, &data_len, o);
           continue;
         }
       switch (e->kind)
@@ -227,22 +227,22 @@ mount_opts_parse(char *const *options, size_t n, struct mount_opts *ret, ecirun_
 }
 
 void
-mount_opts_release(struct mount_opts *o)
+mount_opts_release (struct mount_opts *o)
 {
   if (o == NULL)
     return;
-  free(o->data);
+  free (o->data);
   o->data = NULL;
 }
 
 long
-mount_propagation_from_name(const char *name)
+mount_propagation_from_name (const char *name)
 {
   const struct opt_entry *e;
 
   if (name == NULL || *name == '\0')
     return 0;
-  e = opt_lookup(name);
+  e = opt_lookup (name);
   if (e == NULL || e->kind != OPT_PROPAGATE)
     return -1;
   return (long)e->value;

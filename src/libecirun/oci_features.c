@@ -10,21 +10,75 @@
 #include "utils.h"
 
 static const char *const mount_options[] = {
-  "async",    "atime",       "bind",       "defaults",    "dev",        "diratime",   "dirsync",
-  "exec",     "iversion",    "lazytime",   "loud",        "mand",       "noatime",    "nodev",
-  "nodiratime", "noexec",    "noiversion", "nolazytime",  "nomand",     "norelatime", "nostrictatime",
-  "nosuid",   "nosymfollow", "private",    "ratime",      "rbind",      "rdev",       "rdiratime",
-  "relatime", "remount",     "rexec",      "rnoatime",    "rnodev",     "rnodiratime", "rnoexec",
-  "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro",     "rprivate",   "rrelatime",
-  "rro",      "rrw",         "rshared",    "rslave",      "rstrictatime", "rsuid",    "rsymfollow",
-  "runbindable", "rw",       "shared",     "silent",      "slave",      "strictatime", "suid",
-  "symfollow", "sync",       "tmpcopyup",  "unbindable",  "idmap",      "ridmap",     NULL,
+  "async",
+  "atime",
+  "bind",
+  "defaults",
+  "dev",
+  "diratime",
+  "dirsync",
+  "exec",
+  "iversion",
+  "lazytime",
+  "loud",
+  "mand",
+  "noatime",
+  "nodev",
+  "nodiratime",
+  "noexec",
+  "noiversion",
+  "nolazytime",
+  "nomand",
+  "norelatime",
+  "nostrictatime",
+  "nosuid",
+  "nosymfollow",
+  "private",
+  "ratime",
+  "rbind",
+  "rdev",
+  "rdiratime",
+  "relatime",
+  "remount",
+  "rexec",
+  "rnoatime",
+  "rnodev",
+  "rnodiratime",
+  "rnoexec",
+  "rnorelatime",
+  "rnostrictatime",
+  "rnosuid",
+  "rnosymfollow",
+  "ro",
+  "rprivate",
+  "rrelatime",
+  "rro",
+  "rrw",
+  "rshared",
+  "rslave",
+  "rstrictatime",
+  "rsuid",
+  "rsymfollow",
+  "runbindable",
+  "rw",
+  "shared",
+  "silent",
+  "slave",
+  "strictatime",
+  "suid",
+  "symfollow",
+  "sync",
+  "tmpcopyup",
+  "unbindable",
+  "idmap",
+  "ridmap",
+  NULL,
 };
 
 static void
 str (yajl_gen g, const char *s)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 static void
@@ -58,8 +112,9 @@ features_json (void)
   const unsigned char *buf;
   size_t len;
   char *r = NULL;
-  static const char *const hooks[] = { "prestart",  "createRuntime", "createContainer",
-                                       "startContainer", "poststart", "poststop", NULL };
+  static const char *const hooks[]
+      = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+          NULL };
 
   if (policy_load (&pol, &e) == 0)
     policy = &pol;

@@ -16,9 +16,9 @@
 #ifndef OVERLAYFS_SUPER_MAGIC
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 #endif
-#define SCANNED_XATTR "user.ecirun.overlay-marked"
+#define SCANNED_XATTR  "user.ecirun.overlay-marked"
 #define TRUSTED_OPAQUE "trusted.overlay.opaque"
-#define USER_OPAQUE "user.overlay.opaque"
+#define USER_OPAQUE    "user.overlay.opaque"
 
 void
 overlay_free (struct overlay_rootfs *o)
@@ -82,7 +82,7 @@ overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t 
   *ret = NULL;
   if (statfs (rootfs, &sf) < 0)
     return make_error (err, errno, "statfs rootfs `%s`", rootfs);
-  if ((unsigned long) sf.f_type != OVERLAYFS_SUPER_MAGIC)
+  if ((unsigned long)sf.f_type != OVERLAYFS_SUPER_MAGIC)
     return 0;
   mi = fopen ("/proc/self/mountinfo", "re");
   if (mi == NULL)
@@ -101,14 +101,17 @@ overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t 
       super[strcspn (super, "\n")] = '\0';
     }
   if (super == NULL)
-    return make_error (err, 0, "rootfs `%s` is inside an overlay mount but not its root: "
-                               "cannot ID-map it", rootfs);
+    return make_error (err, 0,
+                       "rootfs `%s` is inside an overlay mount but not its root: "
+                       "cannot ID-map it",
+                       rootfs);
   lower = option_value (super, "lowerdir");
   upper = option_value (super, "upperdir");
   work = option_value (super, "workdir");
   if (lower == NULL || lower[0] != '/' || (upper && upper[0] != '/'))
-    return make_error (err, 0, "overlay rootfs `%s`: cannot read absolute layer paths from its "
-                               "mount options",
+    return make_error (err, 0,
+                       "overlay rootfs `%s`: cannot read absolute layer paths from its "
+                       "mount options",
                        rootfs);
 
   /* The base: the deepest directory that holds every layer. */

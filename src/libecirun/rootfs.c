@@ -118,7 +118,7 @@ mount_bind_fallback (int rootfd, const struct mount_config *m, const struct moun
   struct mount_config bm = *m;
   struct mount_opts bo = *o;
 
-  bm.source = (char *) host_path;
+  bm.source = (char *)host_path;
   bo.bind = bo.recursive = true;
   return mount_bind (rootfd, &bm, &bo, -1, err);
 }
@@ -174,7 +174,7 @@ mount_cgroup_hierarchy (int rootfd, const char *dest, const char *host_mnt, cons
   if (!cgroupns)
     {
       cleanup_free char *own = own_cgroup_path (strcmp (fstype, "cgroup2") == 0 ? "" : super);
-      struct mount_config bm = { .destination = (char *) dest };
+      struct mount_config bm = { .destination = (char *)dest };
       struct mount_opts bo = *o;
 
       if (own == NULL)
@@ -374,7 +374,7 @@ mount_overlay_rootfs (int rootfs_dir, int layers, const char *opts, ecirun_error
   return mnt;
 fail:
   if (cwd >= 0)
-    (void) !fchdir (cwd);
+    (void)!fchdir (cwd);
   return -1;
 }
 

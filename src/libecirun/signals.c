@@ -69,7 +69,7 @@ static const char *const rt_high_names[] = {
 
 /* A whole, small, unsigned decimal number: no sign, no blanks, no leading junk. -1 if not. */
 static int
-parse_small_number(const char *s)
+parse_small_number (const char *s)
 {
   int v = 0;
 
@@ -88,14 +88,14 @@ parse_small_number(const char *s)
 
 /* "RTMIN", "RTMIN+3", "RTMAX-2" (prefix already stripped). -1 if not of that form. */
 static int
-parse_rt(const char *s)
+parse_rt (const char *s)
 {
   int base, off = 0;
   bool min;
 
-  if (strncasecmp(s, "RTMIN", 5) == 0)
+  if (strncasecmp (s, "RTMIN", 5) == 0)
     min = true;
-  else if (strncasecmp(s, "RTMAX", 5) == 0)
+  else if (strncasecmp (s, "RTMAX", 5) == 0)
     min = false;
   else
     return -1;
@@ -105,7 +105,7 @@ parse_rt(const char *s)
     return base;
   if ((min && *s != '+') || (!min && *s != '-'))
     return -1;
-  off = parse_small_number(s + 1);
+  off = parse_small_number (s + 1);
   if (off < 0)
     return -1;
   base = min ? base + off : base - off;
@@ -115,7 +115,7 @@ parse_rt(const char *s)
 }
 
 int
-signal_parse(const char *s)
+signal_parse (const char *s)
 {
   size_t i;
   int n;
@@ -124,35 +124,35 @@ signal_parse(const char *s)
     return -1;
   if (*s >= '0' && *s <= '9')
     {
-      n = parse_small_number(s);
+      n = parse_small_number (s);
       if (n <= 0 || n > SIGRTMAX)
         return -1;
       return n;
     }
-  if (strncasecmp(s, "SIG", 3) == 0)
+  if (strncasecmp (s, "SIG", 3) == 0)
     s += 3;
   if (*s == '\0')
     return -1;
-  for (i = 0; i < ARRAY_SIZE(signal_table); i++)
-    if (strcasecmp(s, signal_table[i].name + 3) == 0)
+  for (i = 0; i < ARRAY_SIZE (signal_table); i++)
+    if (strcasecmp (s, signal_table[i].name + 3) == 0)
       return signal_table[i].sig;
-  return parse_rt(s);
+  return parse_rt (s);
 }
 
 const char *
-signal_name(int sig)
+signal_name (int sig)
 {
   size_t i;
 
-  for (i = 0; i < ARRAY_SIZE(signal_table); i++)
+  for (i = 0; i < ARRAY_SIZE (signal_table); i++)
     if (signal_table[i].sig == sig)
       return signal_table[i].name;
 
   if (sig >= SIGRTMIN && sig <= SIGRTMAX)
     {
-      if ((size_t)(sig - SIGRTMIN) < ARRAY_SIZE(rt_low_names))
+      if ((size_t)(sig - SIGRTMIN) < ARRAY_SIZE (rt_low_names))
         return rt_low_names[sig - SIGRTMIN];
-      if ((size_t)(SIGRTMAX - sig) < ARRAY_SIZE(rt_high_names))
+      if ((size_t)(SIGRTMAX - sig) < ARRAY_SIZE (rt_high_names))
         return rt_high_names[SIGRTMAX - sig];
     }
   return NULL;

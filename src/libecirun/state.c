@@ -14,7 +14,7 @@
 #include "cgroup.h"
 #include "utils.h"
 
-#define STATE_FILE "state.json"
+#define STATE_FILE  "state.json"
 #define OCI_VERSION "1.1.0"
 
 const char *
@@ -127,7 +127,7 @@ gen_str (yajl_gen g, const char *s)
 {
   if (s == NULL)
     s = "";
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 static void
@@ -174,7 +174,7 @@ state_write (int dirfd, const struct container_state *s, ecirun_error_t *err)
   gen_str (g, "pid");
   yajl_gen_integer (g, s->pid);
   gen_str (g, "startTime");
-  yajl_gen_integer (g, (long long) s->start_time);
+  yajl_gen_integer (g, (long long)s->start_time);
   gen_kv_str (g, "bundle", s->bundle);
   gen_kv_str (g, "rootfs", s->rootfs);
   gen_kv_str (g, "created", s->created);
@@ -225,8 +225,8 @@ state_read (int dirfd, struct container_state **ret, ecirun_error_t *err)
     return make_error (err, 0, "corrupt state.json: %s", errbuf);
   s = xmalloc0 (sizeof (*s));
   s->id = tree_str (root, "id");
-  s->pid = (pid_t) tree_int (root, "pid");
-  s->start_time = (unsigned long long) tree_int (root, "startTime");
+  s->pid = (pid_t)tree_int (root, "pid");
+  s->start_time = (unsigned long long)tree_int (root, "startTime");
   s->bundle = tree_str (root, "bundle");
   s->rootfs = tree_str (root, "rootfs");
   s->created = tree_str (root, "created");

@@ -21,7 +21,7 @@ const char *status_name (enum container_status s);
 struct container_state
 {
   char *id;
-  pid_t pid; /* 0 while creating */
+  pid_t pid;                     /* 0 while creating */
   unsigned long long start_time; /* of pid, guards against pid reuse */
   char *bundle;
   char *rootfs;

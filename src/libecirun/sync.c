@@ -35,7 +35,7 @@ sync_stage_name (enum sync_stage s)
     [SYNC_READY] = "ready",
     [SYNC_ERROR] = "error",
   };
-  if ((unsigned) s < ARRAY_SIZE (names) && names[s])
+  if ((unsigned)s < ARRAY_SIZE (names) && names[s])
     return names[s];
   return "unknown";
 }
@@ -82,7 +82,7 @@ sync_recv (int sock, struct sync_msg *ret, ecirun_error_t *err)
     return make_error (err, errno, "sync: receive");
   if (n == 0)
     return make_error (err, 0, "the container init exited during setup");
-  if ((size_t) n < offsetof (struct sync_wire, payload))
+  if ((size_t)n < offsetof (struct sync_wire, payload))
     return make_error (err, 0, "sync: short message");
   ret->stage = w.stage;
   w.payload[sizeof (w.payload) - 1] = '\0';

@@ -9,22 +9,22 @@
 
 enum sync_stage
 {
-  SYNC_INIT_PID = 1,   /* intermediate -> parent: payload is the init's pid */
-  SYNC_ROOTFS_FD,      /* parent -> init: fd the rootfs directory, opened in the init's mounts */
-  SYNC_MOUNT_FD,       /* parent -> init: payload is a mount index (-1: rootfs), fd its tree */
-  SYNC_OVERLAY,        /* parent -> init: fd the ID-mapped layers, payload the overlay options */
-  SYNC_DEVICE_FD,      /* parent -> init: fd a device node's tree, payload its path */
-  SYNC_MAPPED,         /* parent -> init: id maps written, cgroup joined */
-  SYNC_TIMENS,         /* init -> parent: time namespace unshared, write offsets */
-  SYNC_TIMENS_DONE,    /* parent -> init */
-  SYNC_MOUNTS_DONE,    /* init -> parent: namespaces and mounts ready, run createRuntime hooks */
-  SYNC_HOOKS_DONE,     /* parent -> init */
-  SYNC_CONSOLE_FD,     /* init -> parent: fd is the pty master */
-  SYNC_SECCOMP_FD,     /* init -> parent: fd is the seccomp listener */
-  SYNC_FD_RECEIVED,    /* parent -> init */
-  SYNC_WARNING,        /* init -> parent: payload is a message to log */
-  SYNC_READY,          /* init -> parent: about to block on exec.fifo */
-  SYNC_ERROR,          /* either way: payload is the error message */
+  SYNC_INIT_PID = 1, /* intermediate -> parent: payload is the init's pid */
+  SYNC_ROOTFS_FD,    /* parent -> init: fd the rootfs directory, opened in the init's mounts */
+  SYNC_MOUNT_FD,     /* parent -> init: payload is a mount index (-1: rootfs), fd its tree */
+  SYNC_OVERLAY,      /* parent -> init: fd the ID-mapped layers, payload the overlay options */
+  SYNC_DEVICE_FD,    /* parent -> init: fd a device node's tree, payload its path */
+  SYNC_MAPPED,       /* parent -> init: id maps written, cgroup joined */
+  SYNC_TIMENS,       /* init -> parent: time namespace unshared, write offsets */
+  SYNC_TIMENS_DONE,  /* parent -> init */
+  SYNC_MOUNTS_DONE,  /* init -> parent: namespaces and mounts ready, run createRuntime hooks */
+  SYNC_HOOKS_DONE,   /* parent -> init */
+  SYNC_CONSOLE_FD,   /* init -> parent: fd is the pty master */
+  SYNC_SECCOMP_FD,   /* init -> parent: fd is the seccomp listener */
+  SYNC_FD_RECEIVED,  /* parent -> init */
+  SYNC_WARNING,      /* init -> parent: payload is a message to log */
+  SYNC_READY,        /* init -> parent: about to block on exec.fifo */
+  SYNC_ERROR,        /* either way: payload is the error message */
 };
 const char *sync_stage_name (enum sync_stage s);
 
@@ -32,7 +32,7 @@ struct sync_msg
 {
   enum sync_stage stage;
   char payload[32768]; /* NUL-terminated */
-  int fd;             /* -1 when none */
+  int fd;              /* -1 when none */
 };
 
 int sync_send (int sock, enum sync_stage stage, const char *payload, int fd, ecirun_error_t *err);

@@ -71,7 +71,7 @@ terminal_connect_socket (const char *path, ecirun_error_t *err)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return make_error (err, errno, "console socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0)
     return make_error (err, errno, "connect to console socket `%s`", path);
   return TAKE_FD (fd);
 }
@@ -158,6 +158,6 @@ terminal_proxy (int master, int pidfd, ecirun_error_t *err)
     }
   if (restore)
     tcsetattr (STDIN_FILENO, TCSANOW, &saved);
-  (void) err;
+  (void)err;
   return 0;
 }

@@ -77,7 +77,7 @@ static void
 oom (void)
 {
   static const char msg[] = "ecirun: out of memory\n";
-  (void) !write (STDERR_FILENO, msg, sizeof (msg) - 1);
+  (void)!write (STDERR_FILENO, msg, sizeof (msg) - 1);
   abort ();
 }
 
@@ -149,7 +149,7 @@ read_all (int fd, void *buf, size_t len)
   size_t done = 0;
   while (done < len)
     {
-      ssize_t n = read (fd, (char *) buf + done, len - done);
+      ssize_t n = read (fd, (char *)buf + done, len - done);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -218,7 +218,7 @@ int
 write_file_atomic_at (int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
                       ecirun_error_t *err)
 {
-  cleanup_free char *tmp = xasprintf (".%s.tmp.%d", path, (int) getpid ());
+  cleanup_free char *tmp = xasprintf (".%s.tmp.%d", path, (int)getpid ());
   cleanup_close int fd = -1;
 
   fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
@@ -335,7 +335,7 @@ proc_start_time (pid_t pid, bool *ret_zombie)
     *ret_zombie = false;
   if (pid <= 0)
     return 0;
-  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int)pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return 0;
@@ -369,7 +369,7 @@ write_pid_file (const char *path, pid_t pid, ecirun_error_t *err)
   cleanup_free char *dir = xstrdup (path);
   char *slash = strrchr (dir, '/');
   cleanup_close int dfd = -1;
-  int n = snprintf (buf, sizeof (buf), "%d", (int) pid);
+  int n = snprintf (buf, sizeof (buf), "%d", (int)pid);
 
   if (slash == NULL)
     return write_file_atomic_at (AT_FDCWD, path, buf, n, 0644, err);
@@ -396,7 +396,7 @@ format_rfc3339_now (char *buf, size_t len)
 ssize_t
 send_with_fd (int sock, const void *data, size_t len, int fd)
 {
-  struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
+  struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
   union
   {

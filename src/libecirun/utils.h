@@ -17,11 +17,11 @@ void cleanup_filep (FILE **f);
 void cleanup_dirp (DIR **d);
 void cleanup_strvp (char ***v);
 
-#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
+#define cleanup_free  __attribute__ ((cleanup (cleanup_freep)))
 #define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
-#define cleanup_file __attribute__ ((cleanup (cleanup_filep)))
-#define cleanup_dir __attribute__ ((cleanup (cleanup_dirp)))
-#define cleanup_strv __attribute__ ((cleanup (cleanup_strvp)))
+#define cleanup_file  __attribute__ ((cleanup (cleanup_filep)))
+#define cleanup_dir   __attribute__ ((cleanup (cleanup_dirp)))
+#define cleanup_strv  __attribute__ ((cleanup (cleanup_strvp)))
 
 /* Hand ownership over: evaluate to the value and reset the variable. */
 #define TAKE_PTR(p)                                                                                \
@@ -76,7 +76,7 @@ int parse_u64 (const char *s, uint64_t *ret);
 int parse_i64 (const char *s, int64_t *ret);
 
 /* Start time of a process (field 22 of /proc/PID/stat), 0 when it does not exist; sets
-   *ret_zombie when it is a zombie. */
+ *ret_zombie when it is a zombie. */
 unsigned long long proc_start_time (pid_t pid, bool *ret_zombie);
 
 #endif

@@ -30,7 +30,7 @@ static int tap_failed;
   do                                                                                               \
     {                                                                                              \
       const char *_g = (got), *_w = (want);                                                        \
-      TAP_OK (_g && _w && strcmp (_g, _w) == 0, __VA_ARGS__);                                      \
+      TAP_OK (_g &&_w &&strcmp (_g, _w) == 0, __VA_ARGS__);                                        \
       if (!(_g && _w && strcmp (_g, _w) == 0))                                                     \
         printf ("#   got: %s\n#   want: %s\n", _g ? _g : "(null)", _w ? _w : "(null)");            \
     }                                                                                              \
