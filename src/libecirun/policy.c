@@ -315,7 +315,11 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
   p->on_exhaustion = (enum policy_exhaustion)on_exh;
   if (get_enum (c, root, "idmapFallback", fallback, &fb) < 0)
     return -1;
-  p->idmap_chown_fallback = fb == 1;
+  /* Reserved: a chown-based fallback is not implemented, and silently running without it
+     would not be what the admin asked for. */
+  if (fb == 1)
+    return cfg_error (c, "idmapFallback", ": \"chown\" is not supported yet (only \"none\")");
+  p->idmap_chown_fallback = false;
   if (cfg_string (c, root, "stateDir", NULL, &p->state_dir) < 0)
     return -1;
   if (p->state_dir[0] != '/')

@@ -168,7 +168,7 @@ test_file (void)
                   "  \"blockSize\": 131072,\n"
                   "  \"onExhaustion\": \"refuse\",\n"
                   "  \"stateDir\": \"/srv/ecirun\",\n"
-                  "  \"idmapFallback\": \"chown\"\n"
+                  "  \"idmapFallback\": \"none\"\n"
                   "}\n";
   cleanup_free char *path = tmpfile_with ("ecirun.json", j, 0644);
   cleanup_free char *json = NULL;
@@ -191,11 +191,11 @@ test_file (void)
   TAP_OK (p.uid_first == 100000 && p.gid_first == 200000 && p.pool_size == 655360, "file: idPool");
   TAP_OK (p.block_size == 131072 && policy_block_count (&p) == 5, "file: blockSize, 5 blocks");
   TAP_STR_EQ (p.state_dir, "/srv/ecirun", "file: stateDir");
-  TAP_OK (p.idmap_chown_fallback, "file: idmapFallback chown");
+  TAP_OK (!p.idmap_chown_fallback, "file: idmapFallback none");
   json = policy_to_json (&p);
   TAP_OK (json && strstr (json, "\"blockSize\":131072")
-              && strstr (json, "\"idmapFallback\":\"chown\"")
-              && strstr (json, "\"uidFirst\":100000") && strstr (json, "\"source\":\"file\"")
+              && strstr (json, "\"idmapFallback\":\"none\"") && strstr (json, "\"uidFirst\":100000")
+              && strstr (json, "\"source\":\"file\"")
               && strstr (json, "\"stateDir\":\"/srv/ecirun\"") && strstr (json, "\"blocks\":5"),
           "policy_to_json: %s", json ? json : "(null)");
   policy_release (&p);
@@ -271,6 +271,8 @@ test_errors (void)
   expect_error ("{\"idmapFallback\": \"yes\"}",
                 "idmapFallback must be \"none\" or \"chown\", got \"yes\"");
   expect_error ("{\"idmapFallback\": true}", "idmapFallback must be a string");
+  expect_error ("{\"idmapFallback\": \"chown\"}",
+                "idmapFallback: \"chown\" is not supported yet (only \"none\")");
   expect_error ("{\"stateDir\": \"var/lib/ecirun\"}", "stateDir must be an absolute path");
   expect_error ("{\"stateDir\": \"\"}", "stateDir must be an absolute path");
   expect_error ("{\"stateDir\": 5}", "stateDir must be a string");
