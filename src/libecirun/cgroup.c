@@ -897,3 +897,42 @@ cgroup_destroy (struct cgroup *cg, ecirun_error_t *err)
     }
   return ret;
 }
+
+int
+cgroup_make_dir_levels (struct cgroup_hier *h, cgroup_level_fn step, ecirun_error_t *err)
+{
+  const char *rel = h->dir + strlen (h->mountpoint);
+  cleanup_free char *cur = xstrdup (h->mountpoint);
+
+  while (*rel)
+    {
+      const char *end;
+      char *next;
+      bool last;
+
+      while (*rel == '/')
+        rel++;
+      if (*rel == '\0')
+        break;
+      end = strchrnul (rel, '/');
+      last = end[strspn (end, "/")] == '\0';
+      next = xasprintf ("%s/%.*s", cur, (int)(end - rel), rel);
+      if (mkdir (next, 0755) == 0)
+        h->created |= last;
+      else if (errno != EEXIST)
+        {
+          make_error (err, errno, "cgroup: mkdir %s", next);
+          free (next);
+          return -1;
+        }
+      if (step && step (cur, next, err) < 0)
+        {
+          free (next);
+          return -1;
+        }
+      free (cur);
+      cur = next;
+      rel = end;
+    }
+  return 0;
+}

@@ -109,4 +109,9 @@ int cgroup_devices_bpf_load (const struct bpf_insn *prog, size_t n, ecirun_error
 int cgroup_devices_bpf_apply (const char *dir, const struct device_cgroup_rule *rules, size_t n,
                               ecirun_error_t *err);
 
+/* mkdir -p of h->dir below its mount point, one level at a time; step (may be NULL) runs for
+   each level once the child exists, with its parent. Sets h->created when the leaf is new. */
+typedef int (*cgroup_level_fn) (const char *parent, const char *child, ecirun_error_t *err);
+int cgroup_make_dir_levels (struct cgroup_hier *h, cgroup_level_fn step, ecirun_error_t *err);
+
 #endif

@@ -95,41 +95,8 @@ cpuset_inherit (const char *parent, const char *dir, ecirun_error_t *err)
 static int
 v1_make_dir (struct cgroup_hier *h, ecirun_error_t *err)
 {
-  const char *rel = h->dir + strlen (h->mountpoint);
-  bool cpuset = cgroup_hier_has (h, "cpuset");
-  cleanup_free char *cur = xstrdup (h->mountpoint);
-
-  while (*rel)
-    {
-      const char *end;
-      char *next;
-      bool last;
-
-      while (*rel == '/')
-        rel++;
-      if (*rel == '\0')
-        break;
-      end = strchrnul (rel, '/');
-      last = end[strspn (end, "/")] == '\0';
-      next = xasprintf ("%s/%.*s", cur, (int)(end - rel), rel);
-      if (mkdir (next, 0755) == 0)
-        h->created |= last;
-      else if (errno != EEXIST)
-        {
-          make_error (err, errno, "cgroup: mkdir %s", next);
-          free (next);
-          return -1;
-        }
-      if (cpuset && cpuset_inherit (cur, next, err) < 0)
-        {
-          free (next);
-          return -1;
-        }
-      free (cur);
-      cur = next;
-      rel = end;
-    }
-  return 0;
+  /* A cpuset cgroup takes no task until its cpus and mems are set: inherit them level by level. */
+  return cgroup_make_dir_levels (h, cgroup_hier_has (h, "cpuset") ? cpuset_inherit : NULL, err);
 }
 
 static int

@@ -47,37 +47,18 @@ enable_controllers (const char *dir)
     }
 }
 
+static int
+enable_level (const char *parent, const char *child, ecirun_error_t *err)
+{
+  enable_controllers (parent);
+  return 0;
+}
+
 int
 cgroup_v2_make_dir (struct cgroup_hier *h, ecirun_error_t *err)
 {
-  size_t ml = strlen (h->mountpoint);
-  const char *rel = h->dir + ml;
-  cleanup_free char *cur = xstrdup (h->mountpoint);
-
   /* Walk down from the hierarchy root: each level delegates its controllers to the next. */
-  while (*rel)
-    {
-      const char *end;
-      char *next;
-      bool last;
-
-      while (*rel == '/')
-        rel++;
-      if (*rel == '\0')
-        break;
-      end = strchrnul (rel, '/');
-      last = end[strspn (end, "/")] == '\0';
-      enable_controllers (cur);
-      next = xasprintf ("%s/%.*s", cur, (int)(end - rel), rel);
-      free (cur);
-      cur = next;
-      if (mkdir (cur, 0755) == 0)
-        h->created |= last;
-      else if (errno != EEXIST)
-        return make_error (err, errno, "cgroup: mkdir %s", cur);
-      rel = end;
-    }
-  return 0;
+  return cgroup_make_dir_levels (h, enable_level, err);
 }
 
 /* Write a controller file; when it does not exist, say which controller is missing. */
