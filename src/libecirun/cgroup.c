@@ -316,6 +316,22 @@ cgroup_read (const char *dir, const char *file, char **ret, ecirun_error_t *err)
   return 0;
 }
 
+int
+cgroup_read_if_exists (const char *dir, const char *file, char **ret, ecirun_error_t *err)
+{
+  ecirun_error_t tmp = NULL;
+
+  *ret = NULL;
+  if (cgroup_read (dir, file, ret, &tmp) == 0)
+    return 0;
+  if (tmp->errnum == ENOENT)
+    {
+      error_release (&tmp);
+      return 0;
+    }
+  return cgroup_error_move (err, &tmp);
+}
+
 bool
 cgroup_file_exists (const char *dir, const char *file)
 {

@@ -80,6 +80,8 @@ char *cgroup_parse_proc_self (const char *content, const char *controllers);
 /* Write value to dir/file, failing with "cgroup: write VALUE to DIR/FILE: <strerror>". */
 int cgroup_write (const char *dir, const char *file, const char *value, ecirun_error_t *err);
 /* Same, but a missing file is reported with *ret_missing = true and no error. */
+/* cgroup_read, with *ret NULL (and success) when the file does not exist. */
+int cgroup_read_if_exists (const char *dir, const char *file, char **ret, ecirun_error_t *err);
 int cgroup_write_if_exists (const char *dir, const char *file, const char *value, bool *ret_missing,
                             ecirun_error_t *err);
 /* Read dir/file, trailing newline stripped. */

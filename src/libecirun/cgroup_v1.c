@@ -532,7 +532,6 @@ v1_is_frozen (struct cgroup *cg, bool *ret, ecirun_error_t *err)
 {
   struct cgroup_hier *h = v1_find (cg, "freezer");
   cleanup_free char *state = NULL;
-  ecirun_error_t tmp = NULL;
   const char *dir = h ? h->dir : NULL, *file = "freezer.state";
 
   *ret = false;
@@ -544,16 +543,9 @@ v1_is_frozen (struct cgroup *cg, bool *ret, ecirun_error_t *err)
       dir = u->dir;
       file = "cgroup.freeze";
     }
-  if (cgroup_read (dir, file, &state, &tmp) < 0)
-    {
-      if (tmp->errnum == ENOENT)
-        {
-          error_release (&tmp);
-          return 0;
-        }
-      return cgroup_error_move (err, &tmp);
-    }
-  *ret = strcmp (state, h ? "FROZEN" : "1") == 0;
+  if (cgroup_read_if_exists (dir, file, &state, err) < 0)
+    return -1;
+  *ret = state && strcmp (state, h ? "FROZEN" : "1") == 0;
   return 0;
 }
 

@@ -380,20 +380,11 @@ static int
 v2_is_frozen (struct cgroup *cg, bool *ret, ecirun_error_t *err)
 {
   cleanup_free char *v = NULL;
-  ecirun_error_t tmp = NULL;
 
-  *ret = false;
-  if (cgroup_read (cg->hiers[0].dir, "cgroup.freeze", &v, &tmp) < 0)
-    {
-      /* No freezer (or no cgroup any more): not frozen. */
-      if (tmp->errnum == ENOENT)
-        {
-          error_release (&tmp);
-          return 0;
-        }
-      return cgroup_error_move (err, &tmp);
-    }
-  *ret = strcmp (v, "1") == 0;
+  /* No freezer (or no cgroup any more): not frozen. */
+  if (cgroup_read_if_exists (cg->hiers[0].dir, "cgroup.freeze", &v, err) < 0)
+    return -1;
+  *ret = v && strcmp (v, "1") == 0;
   return 0;
 }
 
