@@ -54,8 +54,9 @@ wait_task() {
 @test "ctr run -t: a real terminal" {
 	command -v script >/dev/null || skip "util-linux script is missing"
 	LAST_CMD="(pty) ctr run -t ... sh"
-	run bash -c 'printf "tty; exit 3\n" | script -qec "$1" /dev/null' _ \
-		"$(printf '%q ' timeout 60 "$CTR_BIN" -a "$ENG_CTRD_SOCK" run --rm -t --runc-binary "$ENG_RUNC_BINARY" --runc-root "$ENG_DIR/runc-root" "$IMG" t-tty sh)"
+	# As with_pty (helpers.bash): a pinned SHELL and `timeout --foreground`.
+	run bash -c 'printf "tty; exit 3\n" | SHELL=/bin/sh script -qec "$1" /dev/null' _ \
+		"$(printf '%q ' timeout --foreground --kill-after=5 60 "$CTR_BIN" -a "$ENG_CTRD_SOCK" run --rm -t --runc-binary "$ENG_RUNC_BINARY" --runc-root "$ENG_DIR/runc-root" "$IMG" t-tty sh)"
 	output=${output//$'\r'/}
 	echo "\$ $LAST_CMD (status=$status)" >&2
 	echo "$output" >&2

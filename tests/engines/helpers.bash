@@ -84,8 +84,10 @@ dstart() {
 }
 
 # A docker command line for `script` (pty tests), with the same client options.
+# `timeout --foreground`: without it timeout moves the client into a background
+# process group of the pty, where its first read of the terminal stops it (SIGTTIN).
 docker_cmdline() {
-	printf '%q ' timeout --kill-after=5 "$ENG_CMD_TIMEOUT" "$DOCKER_BIN" --config "$ENG_DIR/docker/config" -H "unix://$ENG_DOCKER_SOCK" "$@"
+	printf '%q ' timeout --foreground --kill-after=5 "$ENG_CMD_TIMEOUT" "$DOCKER_BIN" --config "$ENG_DIR/docker/config" -H "unix://$ENG_DOCKER_SOCK" "$@"
 }
 
 # with_pty INPUT COMMAND...: run COMMAND on a real pty (util-linux `script`),
@@ -94,7 +96,9 @@ with_pty() {
 	local input=$1
 	shift
 	LAST_CMD="(pty) $* <<< $input"
-	run bash -c 'printf "%s" "$1" | script -qec "$2" /dev/null' _ "$input" "$(docker_cmdline "$@")"
+	# SHELL=/bin/sh: script runs the command line with $SHELL, which differs between
+	# a login session and CI; pin it so both behave the same.
+	run bash -c 'printf "%s" "$1" | SHELL=/bin/sh script -qec "$2" /dev/null' _ "$input" "$(docker_cmdline "$@")"
 	output=${output//$'\r'/}
 	echo "\$ $LAST_CMD (status=$status)" >&2
 	echo "$output" >&2

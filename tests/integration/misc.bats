@@ -63,7 +63,7 @@ teardown() {
 	# get the runtime's window size and carry the output and the exit status.
 	# timeout --foreground: the runtime stays in the terminal's foreground
 	# process group, as when a user types the command.
-	xsh "script -qec 'stty rows 24 cols 80; timeout --foreground 60 \"$ECIRUN\" --root \"$ROOT\" run ct1' /dev/null </dev/null"
+	xsh "SHELL=/bin/sh script -qec 'stty rows 24 cols 80; timeout --foreground 60 \"$ECIRUN\" --root \"$ROOT\" run ct1' /dev/null </dev/null"
 	assert_status 3
 	assert_out_match '/dev/pts/[0-9]+'
 	assert_out_contains "24 80" "done-42"
