@@ -13,11 +13,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 #include "cgroup.h"
 #include "config.h"
 #include "container_open.h"
@@ -26,6 +24,7 @@
 #include "idblock.h"
 #include "init.h"
 #include "isolation.h"
+#include "listener.h"
 #include "log.h"
 #include "policy.h"
 #include "seccomp.h"
@@ -398,60 +397,13 @@ state_json_now (struct create_ctx *x, enum container_status st)
   return state_to_json (&x->state, st, false);
 }
 
-/* linux.seccomp.listenerPath: send the listener fd with the container process state, as runc
-   does (a JSON object with "fds": ["seccompFd"] and the metadata). */
+/* linux.seccomp.listenerPath: the agent gets the init's notify fd and the state. */
 static int
 send_seccomp_listener (struct create_ctx *x, int fd, ecirun_error_t *err)
 {
-  const struct seccomp_config *s = x->config->linux_cfg->seccomp;
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  cleanup_close int sock = -1;
   cleanup_free char *st = state_json_now (x, STATUS_CREATING);
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  int ret = 0;
 
-  if (s->listener_path == NULL)
-    {
-      yajl_gen_free (g);
-      return make_error (err, 0, "linux.seccomp uses SCMP_ACT_NOTIFY without a listenerPath");
-    }
-  if (strlen (s->listener_path) >= sizeof (addr.sun_path))
-    {
-      yajl_gen_free (g);
-      return make_error (err, 0, "linux.seccomp.listenerPath too long");
-    }
-  strcpy (addr.sun_path, s->listener_path);
-  yajl_gen_map_open (g);
-#define GEN_STR(str) yajl_gen_string (g, (const unsigned char *)(str), strlen (str))
-  GEN_STR ("ociVersion");
-  GEN_STR ("1.1.0");
-  GEN_STR ("fds");
-  yajl_gen_array_open (g);
-  GEN_STR ("seccompFd");
-  yajl_gen_array_close (g);
-  GEN_STR ("pid");
-  yajl_gen_integer (g, x->pid);
-  GEN_STR ("metadata");
-  GEN_STR (s->listener_metadata ? s->listener_metadata : "");
-  GEN_STR ("state");
-  yajl_gen_number (g, st, strlen (st));
-  yajl_gen_map_close (g);
-#undef GEN_STR
-  yajl_gen_get_buf (g, &buf, &len);
-
-  sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0 || connect (sock, (struct sockaddr *)&addr, sizeof (addr)) < 0)
-    {
-      ret = make_error (err, errno, "connect to seccomp listener `%s`", s->listener_path);
-      goto out;
-    }
-  if (send_with_fd (sock, buf, len, fd) < 0)
-    ret = make_error (err, errno, "send the seccomp listener to `%s`", s->listener_path);
-out:
-  yajl_gen_free (g);
-  return ret;
+  return seccomp_send_to_listener (x->config->linux_cfg->seccomp, x->pid, st, fd, err);
 }
 
 static int

@@ -16,7 +16,9 @@
 #include "cgroup.h"
 #include "container_open.h"
 #include "init.h"
+#include "listener.h"
 #include "log.h"
+#include "state.h"
 #include "sync.h"
 #include "syscalls.h"
 #include "terminal.h"
@@ -302,13 +304,16 @@ drive_setup (struct exec_ctx *x, ecirun_error_t *err)
             return -1;
           break;
         case SYNC_SECCOMP_FD:
-          /* Notifications of exec'd processes go to the container's listener, which has the
-             filter of the init; this process's own listener is not forwarded. */
-          log_warning ("exec: the seccomp listener of the new process is not forwarded");
-          close (m.fd);
-          if (sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
-            return -1;
-          break;
+          {
+            /* The exec'd process has its own filter, hence its own notify fd: the container's
+               agent gets it too, with the container's state (as runc does). */
+            cleanup_free char *st = state_to_json (x->op.state, x->op.status, false);
+            int r = seccomp_send_to_listener (x->cfg->linux_cfg->seccomp, x->pid, st, m.fd, err);
+            close (m.fd);
+            if (r < 0 || sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
+              return -1;
+            break;
+          }
         default:
           {
             int r = setup_common_stage (&m, err);

@@ -101,6 +101,8 @@ start_listener() {
 	LISTENER_SOCK="$TESTDIR/seccomp.sock"
 	LISTENER_PAYLOAD="$BATS_TEST_TMPDIR/payload.json"
 	LISTENER_ERR="$BATS_TEST_TMPDIR/listener.err"
+	# A previous agent's socket must not pass for this one's.
+	rm -f "$LISTENER_SOCK"
 	python3 "$SECCOMP_LISTENER" --payload "$LISTENER_PAYLOAD" "$@" "$LISTENER_SOCK" \
 		>"$LISTENER_ERR" 2>&1 &
 	LISTENER_PID=$!
@@ -153,6 +155,35 @@ wait_listener() {
 	assert_out_contains "mkdir=1"
 	refute_out_contains "exists"
 	wait_listener
+	assert_nothing_left
+}
+
+@test "seccomp listenerPath: an exec'd process's notify fd reaches the agent too" {
+	requires python3
+	# The init's fd: the first agent closes it at once.
+	start_listener --id ct1 --metadata "m" --close
+	seccomp_notify_config "$LISTENER_SOCK" "m"
+	set_cmd 'sleep 1000'
+	ecirun run -d ct1
+	assert_ok
+	wait_listener
+	local init_pid
+	init_pid=$(jq -r .state.pid "$LISTENER_PAYLOAD")
+
+	# The exec'd process has a filter of its own; a second agent answers it with EROFS.
+	start_listener --id ct1 --metadata "m" --errno 30 --log "$BATS_TEST_TMPDIR/notif.log"
+	ecirun exec ct1 sh -c 'mkdir /fromexec; echo "mkdir=$?"; test -d /fromexec && echo exists; true'
+	assert_ok
+	assert_out_contains "mkdir=1" "Read-only file system"
+	refute_out_contains "exists"
+	ecirun delete --force ct1
+	assert_ok
+	wait_listener
+	assert_json "$(cat "$LISTENER_PAYLOAD")" '.fds == ["seccompFd"] and .state.id == "ct1"
+		and .state.status == "running" and .state.pid == ($init | tonumber)
+		and .pid != .state.pid and .pid > 0' --arg init "$init_pid"
+	xrun cat "$BATS_TEST_TMPDIR/notif.log"
+	assert_out_match 'nr=[0-9]+ pid=[0-9]+'
 	assert_nothing_left
 }
 
