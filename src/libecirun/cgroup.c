@@ -914,6 +914,49 @@ cgroup_destroy (struct cgroup *cg, ecirun_error_t *err)
   return ret;
 }
 
+/* The files that manage membership, one per line. v2: what /sys/kernel/cgroup/delegate lists, or
+   this when the kernel does not say. */
+static const char v1_delegated_files[] = "cgroup.procs\ntasks\ncgroup.clone_children\n";
+static const char v2_delegated_default[] = "cgroup.procs\ncgroup.threads\ncgroup.subtree_control\n";
+
+static int
+delegate_dir (const char *dir, const char *files, uid_t uid, gid_t gid, ecirun_error_t *err)
+{
+  cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (dfd < 0 || fchown (dfd, uid, gid) < 0)
+    return make_error (err, errno, "cgroup: delegate %s to %u:%u", dir, (unsigned)uid,
+                       (unsigned)gid);
+  for (const char *f = files; *f;)
+    {
+      size_t len = strcspn (f, "\n");
+      cleanup_free char *name = strndup (f, len);
+      if (len && fchownat (dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+        return make_error (err, errno, "cgroup: delegate %s/%s", dir, name);
+      f += len + (f[len] == '\n');
+    }
+  return 0;
+}
+
+int
+cgroup_delegate (struct cgroup *cg, uid_t uid, gid_t gid, ecirun_error_t *err)
+{
+  cleanup_free char *v2_files = NULL;
+
+  for (size_t i = 0; i < cg->n_hiers; i++)
+    {
+      struct cgroup_hier *h = &cg->hiers[i];
+      if (!h->created)
+        continue;
+      if (h->unified && v2_files == NULL
+          && read_file_at (AT_FDCWD, "/sys/kernel/cgroup/delegate", &v2_files, NULL, 0, NULL) < 0)
+        v2_files = xstrdup (v2_delegated_default);
+      if (delegate_dir (h->dir, h->unified ? v2_files : v1_delegated_files, uid, gid, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 int
 cgroup_make_dir_levels (struct cgroup_hier *h, cgroup_level_fn step, ecirun_error_t *err)
 {

@@ -39,6 +39,12 @@ int cgroup_freeze (struct cgroup *cg, bool frozen, ecirun_error_t *err);
 int cgroup_is_frozen (struct cgroup *cg, bool *ret, ecirun_error_t *err);
 /* Apply limits to an existing cgroup (create and update). */
 int cgroup_apply (struct cgroup *cg, const struct resources_config *res, ecirun_error_t *err);
+/* Hand the directories this create made to the container's root (its host uid and gid), as crun
+   does for a container with a user namespace, so that systemd or a nested engine inside can
+   make and manage sub-cgroups. Only the directory and the files that manage membership (v1:
+   cgroup.procs, tasks, cgroup.clone_children; v2: /sys/kernel/cgroup/delegate) change owner: the
+   container's own limits stay the host's, and the kernel bounds every sub-cgroup by them. */
+int cgroup_delegate (struct cgroup *cg, uid_t uid, gid_t gid, ecirun_error_t *err);
 /* Kill what is left (SIGKILL to each pid), then remove the directories. A missing cgroup is
    not an error. */
 int cgroup_destroy (struct cgroup *cg, ecirun_error_t *err);

@@ -424,12 +424,17 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
 {
   const struct linux_config *lc = x->config->linux_cfg;
   struct sync_msg m;
+  uid_t root_uid;
+  gid_t root_gid;
 
   if ((x->ns_new & CLONE_NEWUSER)
       && (write_id_map (x->pid, "uid_map", lc->uid_mappings, lc->n_uid_mappings, err) < 0
           || write_id_map (x->pid, "gid_map", lc->gid_mappings, lc->n_gid_mappings, err) < 0))
     return -1;
   if (cgroup_clone_fd (x->cg) < 0 && cgroup_enter (x->cg, x->pid, err) < 0)
+    return -1;
+  if (isolation_root_host_ids (x->pid, &root_uid, &root_gid) == 0
+      && cgroup_delegate (x->cg, root_uid, root_gid, err) < 0)
     return -1;
   if (isolation_send_trees (x->config, x->rootfs, x->pid, x->sync[0], err) < 0)
     return -1;

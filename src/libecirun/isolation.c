@@ -27,6 +27,35 @@ same_inode (int fd, const char *path)
          && a.st_dev == b.st_dev;
 }
 
+/* The host ID of container ID 0 in /proc/<pid>/<map>. */
+static int
+root_host_id (pid_t pid, const char *map, unsigned long long *ret)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int)pid, map);
+  cleanup_file FILE *f = fopen (path, "re");
+  unsigned long long inside, outside, count;
+
+  while (f && fscanf (f, "%llu %llu %llu", &inside, &outside, &count) == 3)
+    if (inside == 0 && count > 0)
+      {
+        *ret = outside;
+        return 0;
+      }
+  return -1;
+}
+
+int
+isolation_root_host_ids (pid_t pid, uid_t *ret_uid, gid_t *ret_gid)
+{
+  unsigned long long uid, gid;
+
+  if (root_host_id (pid, "uid_map", &uid) < 0 || root_host_id (pid, "gid_map", &gid) < 0)
+    return -1;
+  *ret_uid = uid;
+  *ret_gid = gid;
+  return 0;
+}
+
 /* A mapping a container may bring: one contiguous range from container ID 0, at least 65536
    IDs, never host ID 0. */
 static int

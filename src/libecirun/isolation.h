@@ -22,4 +22,8 @@ int isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecir
 int isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init, int sync_fd,
                           ecirun_error_t *err);
 
+/* The host uid and gid of container root in the user namespace of `pid` (from its uid_map and
+   gid_map); -1 when root is not mapped there. */
+int isolation_root_host_ids (pid_t pid, uid_t *ret_uid, gid_t *ret_gid);
+
 #endif

@@ -306,3 +306,18 @@ EOF
 	assert_out_contains $'\n1000\n' "1000:1000" "1000:1000 /dst/a" "2000:3000 /dst/sub/b"
 	assert_out_icontains "permission denied"
 }
+
+@test "docker run --privileged: mounts, nested namespaces and sub-cgroups work inside" {
+	# What system workloads (systemd, Docker-in-Docker) need, confined to the user namespace.
+	drun --privileged "$IMG" sh -c '
+		mkdir -p /mnt/t && mount -t tmpfs none /mnt/t && echo hi > /mnt/t/f && umount /mnt/t && echo TMPFS-OK
+		unshare -p -m -f --mount-proc sh -c "echo PIDNS=\$\$; test -d /proc/1 && test ! -d /proc/2 && echo NEWPROC-OK"
+		# The upper dir of an overlay cannot be on the overlay rootfs (as with runc): a tmpfs.
+		mkdir /o && mount -t tmpfs none /o && mkdir -p /o/l /o/u /o/w /o/m && echo low > /o/l/a && mount -t overlay none -o lowerdir=/o/l,upperdir=/o/u,workdir=/o/w /o/m && cat /o/m/a && umount /o/m && echo OVERLAY-OK
+		unshare -U -r sh -c "echo NESTED-USERNS-UID=\$(id -u)"
+		unshare -n sh -c "echo 1 > /proc/sys/net/ipv4/ip_forward && echo IPFWD=\$(cat /proc/sys/net/ipv4/ip_forward)"
+		if [ -f /sys/fs/cgroup/cgroup.procs ]; then d=/sys/fs/cgroup; else d=/sys/fs/cgroup/memory; fi
+		mkdir $d/sub && echo $$ > $d/sub/cgroup.procs && grep -q ":/sub\$" /proc/self/cgroup && echo SUBCGROUP-OK'
+	assert_ok
+	assert_out_contains TMPFS-OK PIDNS=1 NEWPROC-OK OVERLAY-OK NESTED-USERNS-UID=0 IPFWD=1 SUBCGROUP-OK
+}

@@ -147,3 +147,38 @@ assert_cg() {
 		[ ! -d "$d" ] || fail "cgroup $d left behind after run"
 	done
 }
+
+@test "the cgroup is delegated to the container's root: sub-cgroups inside, its own limits stay the host's" {
+	requires cgroups_memory cgroups_pids
+	local limit=$((64 * 1024 * 1024)) inner lfile
+	update_config '.linux.resources.memory = {"limit": $l} | .linux.resources.pids = {"limit": 100}
+		| .mounts |= map(if (.type | test("^cgroup")) then .options -= ["ro"] else . end)' \
+		--argjson l "$limit"
+	run_detached ct1 'exec sleep 1000'
+	if cgroup_is_v2; then inner=/sys/fs/cgroup lfile=memory.max; else inner=/sys/fs/cgroup/memory lfile=memory.limit_in_bytes; fi
+
+	# What systemd or a nested engine does: make a sub-cgroup and move into it. Raising the
+	# container's own limit must stay impossible.
+	ecirun exec ct1 sh -c "mkdir $inner/sub && echo \$\$ > $inner/sub/cgroup.procs && grep -q ':/sub\$' /proc/self/cgroup && echo MOVED
+		echo 999999999 > $inner/$lfile && echo RAISED; true"
+	assert_ok
+	assert_out_contains MOVED
+	refute_out_contains RAISED
+	assert_cg memory memory.limit_in_bytes memory.max "$limit" "$limit"
+
+	# On the host: the leaf belongs to container root's host uid, its limit files to root.
+	local pid host_dir base
+	pid=$(container_pid ct1)
+	base=$(awk 'NR == 1 { print $2 }' "/proc/$pid/uid_map")
+	host_dir=$(cgroup_host_path memory)
+	[ -d "$host_dir/sub" ] || fail "no $host_dir/sub on the host"
+	assert_eq "$(stat -c %u "$host_dir")" "$base" "owner of $host_dir"
+	assert_eq "$(stat -c %u "$host_dir/cgroup.procs")" "$base" "owner of $host_dir/cgroup.procs"
+	cgroup_is_v2 || assert_eq "$(stat -c %u "$(cgroup_host_path pids)/pids.max")" 0 "owner of pids.max"
+	assert_eq "$(stat -c %u "$host_dir/$lfile")" 0 "owner of $host_dir/$lfile"
+
+	# delete removes the container's sub-cgroups with its own.
+	ecirun delete --force ct1
+	assert_ok
+	[ ! -e "$host_dir" ] || fail "$host_dir is left after delete"
+}
