@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(build-essential autoconf automake libtool pkg-config
 	libyajl-dev libseccomp-dev libcap-dev libmnl-dev libfuse3-dev fuse3
-	bats bats-support bats-assert jq busybox-static runc util-linux iproute2 python3 time)
+	bats bats-support bats-assert jq busybox-static runc util-linux iproute2 python3 time
+	debootstrap)
 [ "${1:-}" = "--engines" ] && pkgs+=(docker.io containerd)
 
 missing=()

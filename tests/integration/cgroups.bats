@@ -177,6 +177,14 @@ assert_cg() {
 	cgroup_is_v2 || assert_eq "$(stat -c %u "$(cgroup_host_path pids)/pids.max")" 0 "owner of pids.max"
 	assert_eq "$(stat -c %u "$host_dir/$lfile")" 0 "owner of $host_dir/$lfile"
 
+	# A hybrid host's cgroup2 hierarchy is delegated too (the v2 list of files).
+	if ! cgroup_is_v2 && [ -d "/sys/fs/cgroup/unified$CGROUP" ]; then
+		ecirun exec ct1 sh -c 'mkdir /sys/fs/cgroup/unified/sub && echo $$ > /sys/fs/cgroup/unified/sub/cgroup.procs && grep -q "^0::/sub$" /proc/self/cgroup && echo V2-MOVED'
+		assert_ok
+		assert_out_contains V2-MOVED
+		assert_eq "$(stat -c %u "/sys/fs/cgroup/unified$CGROUP/cgroup.subtree_control")" "$base" "owner of the v2 cgroup.subtree_control"
+	fi
+
 	# delete removes the container's sub-cgroups with its own.
 	ecirun delete --force ct1
 	assert_ok
