@@ -26,6 +26,7 @@
 #include "isolation.h"
 #include "listener.h"
 #include "log.h"
+#include "mount_guard.h"
 #include "policy.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -436,8 +437,14 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
   if (isolation_root_host_ids (x->pid, &root_uid, &root_gid) == 0
       && cgroup_delegate (x->cg, root_uid, root_gid, err) < 0)
     return -1;
-  if (isolation_send_trees (x->config, x->rootfs, x->pid, x->sync[0], err) < 0)
-    return -1;
+  {
+    cleanup_free char *state_root = realpath (x->o->root, NULL);
+    struct mount_guard guard = { .policy = &x->policy,
+                                 .id = x->o->id,
+                                 .state_root = state_root ? state_root : x->o->root };
+    if (isolation_send_trees (x->config, x->rootfs, &guard, x->pid, x->sync[0], err) < 0)
+      return -1;
+  }
   /* Lowering it needs CAP_SYS_RESOURCE on the host, which the init does not have. */
   if (x->config->process->oom_score_adj.set)
     {

@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include "devices.h"
+#include "mount_guard.h"
 #include "mount_opts.h"
 #include "overlay.h"
 #include "sync.h"
@@ -195,19 +196,21 @@ pseudo_fs (int fd)
     }
 }
 
+/* Clone source (a path, or "" for the O_PATH fd dirfd itself), ID-mapped into userns. */
 static int
-clone_idmapped (const char *source, bool recursive, int userns, const char *what,
+clone_idmapped (int dirfd, const char *source, bool recursive, int userns, const char *what,
                 ecirun_error_t *err)
 {
   /* Private: a clone of a shared host mount would be shared, and pivot_root refuses a new
      root whose parent mount is shared. */
   struct mount_attr attr
       = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns, .propagation = MS_PRIVATE };
-  int tree = sys_open_tree (AT_FDCWD, source,
-                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+  int tree = sys_open_tree (dirfd, source,
+                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)
+                                | (*source ? 0 : AT_EMPTY_PATH));
 
   if (tree < 0)
-    return make_error (err, errno, "%s: clone `%s`", what, source);
+    return make_error (err, errno, "%s: clone `%s`", what, *source ? source : "(source)");
   if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
     {
       int saved = errno;
@@ -220,9 +223,9 @@ clone_idmapped (const char *source, bool recursive, int userns, const char *what
         }
       close (tree);
       return make_error (err, saved,
-                         "%s: `%s` cannot be ID-mapped into the container's user namespace "
+                         "%s: %s cannot be ID-mapped into the container's user namespace "
                          "(its file system does not support ID-mapped mounts)",
-                         what, source);
+                         what, *source ? source : "the source");
     }
   return tree;
 }
@@ -240,14 +243,17 @@ send_tree (int sync_fd, long index, int tree, ecirun_error_t *err)
 }
 
 int
-isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init, int sync_fd,
-                      ecirun_error_t *err)
+isolation_send_trees (const struct oci_config *c, const char *rootfs,
+                      const struct mount_guard *guard, pid_t init, int sync_fd, ecirun_error_t *err)
 {
   cleanup_free char *path = xasprintf ("/proc/%d/ns/user", (int)init);
   cleanup_close int userns = open (path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int rootfs_fd = mount_guard_open (guard, rootfs, true, "root.path", err);
   struct overlay_rootfs *ovl = NULL;
   int tree;
 
+  if (rootfs_fd < 0)
+    return -1;
   if (userns < 0)
     return make_error (err, errno, "open the container's user namespace");
   {
@@ -270,7 +276,7 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init
       int r = overlay_mark_user_xattrs (ovl, err);
       if (r == 0)
         {
-          tree = clone_idmapped (ovl->base, false, userns, "rootfs layers", err);
+          tree = clone_idmapped (AT_FDCWD, ovl->base, false, userns, "rootfs layers", err);
           r = tree < 0 ? -1 : sync_send (sync_fd, SYNC_OVERLAY, ovl->options, tree, err);
           if (tree >= 0)
             close (tree);
@@ -281,7 +287,7 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init
     }
   else
     {
-      tree = clone_idmapped (rootfs, true, userns, "rootfs", err);
+      tree = clone_idmapped (rootfs_fd, "", true, userns, "rootfs", err);
       if (tree < 0 || send_tree (sync_fd, -1, tree, err) < 0)
         return -1;
     }
@@ -302,7 +308,12 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init
       if (!bind || m->source == NULL)
         continue;
       what = xasprintf ("mounts[%zu] (%s)", i, m->destination);
-      tree = clone_idmapped (m->source, recursive, userns, what, err);
+      {
+        cleanup_close int src = mount_guard_open (guard, m->source, false, what, err);
+        if (src < 0)
+          return -1;
+        tree = clone_idmapped (src, "", recursive, userns, what, err);
+      }
       if (tree < 0 || send_tree (sync_fd, i, tree, err) < 0)
         return -1;
     }

@@ -18,8 +18,12 @@ int isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecir
 /* Clone the rootfs (index -1) and every bind-mount source, ID-mapped into the user namespace
    of `init`, and send each to the init (SYNC_MOUNT_FD) to be attached in its mount namespace.
    A source whose file system cannot be ID-mapped fails with a clear error, unless it is a
-   kernel pseudo file system (proc, sysfs, ...), bound as it is. */
-int isolation_send_trees (const struct oci_config *c, const char *rootfs, pid_t init, int sync_fd,
+   kernel pseudo file system (proc, sysfs, ...), bound as it is.
+   The rootfs and every bind source must pass the restricted-mounts guard first: each is
+   opened once, checked where it really resolves to, and that very fd is cloned. */
+struct mount_guard;
+int isolation_send_trees (const struct oci_config *c, const char *rootfs,
+                          const struct mount_guard *guard, pid_t init, int sync_fd,
                           ecirun_error_t *err);
 
 /* The host uid and gid of container root in the user namespace of `pid` (from its uid_map and

@@ -17,7 +17,47 @@
 #define POLICY_MAX_SIZE (1u << 20)
 
 static const char *const top_keys[]
-    = { "idPool", "blockSize", "onExhaustion", "stateDir", "idmapFallback", NULL };
+    = { "idPool",        "blockSize",        "onExhaustion",  "stateDir",
+        "idmapFallback", "restrictedMounts", "allowedMounts", NULL };
+
+/* What a container must never mount from the host: kernel interfaces, the host's configuration
+   and boot files, root's home, and the sockets and data of the container engines and of
+   ecirun itself (its --root and stateDir are added whatever this list says). */
+static const char *const default_restricted_mounts[] = {
+  "/boot",
+  "/dev",
+  "/etc",
+  "/proc",
+  "/root",
+  "/sys",
+  "/run/containerd",
+  "/run/crio",
+  "/run/docker",
+  "/run/docker.sock",
+  "/run/ecirun",
+  "/run/podman",
+  "/var/lib/containerd",
+  "/var/lib/containers",
+  "/var/lib/docker",
+  "/var/lib/ecirun",
+  NULL,
+};
+
+/* What the engines themselves bind into their containers from their data directories:
+   dockerd's per-container files (a container joining another's network or IPC gets that
+   one's), named volumes, and the CRI plugin's per-pod files. */
+static const char *const default_allowed_mounts[] = {
+  "/var/lib/docker/containers/{id}",
+  "/var/lib/docker/containers/*/hostname",
+  "/var/lib/docker/containers/*/hosts",
+  "/var/lib/docker/containers/*/resolv.conf",
+  "/var/lib/docker/containers/*/mounts/shm",
+  "/var/lib/docker/volumes/*/_data",
+  "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/*",
+  "/run/containerd/io.containerd.grpc.v1.cri/sandboxes/*/shm",
+  "/var/lib/containers/storage/volumes/*/_data",
+  NULL,
+};
 static const char *const pool_keys[] = { "uidFirst", "gidFirst", "size", NULL };
 
 static void
@@ -37,6 +77,7 @@ policy_release (struct ecirun_policy *p)
   free (p->path);
   free (p->state_dir);
   strv_free (p->restricted_mounts);
+  strv_free (p->allowed_mounts);
   strv_free (p->allowed_devices);
   memset (p, 0, sizeof (*p));
 }
@@ -292,6 +333,48 @@ policy_defaults (struct ecirun_policy *p, const char *origin)
   p->pool_source = POLICY_POOL_BUILTIN;
   p->on_exhaustion = POLICY_EXHAUSTION_REFUSE;
   p->state_dir = xstrdup (POLICY_DEFAULT_STATE_DIR);
+  p->restricted_mounts = strv_dup (default_restricted_mounts);
+  p->allowed_mounts = strv_dup (default_allowed_mounts);
+}
+
+/* restrictedMounts / allowedMounts: absolute, normalised host paths ('*' and "{id}" only in
+   allowedMounts patterns); a trailing '/' is dropped. */
+static int
+get_mount_paths (struct cfg_ctx *c, yajl_val root, const char *key, bool patterns, char ***ret)
+{
+  char **v = NULL;
+
+  if (cfg_strv (c, root, key, NULL, &v, NULL) < 0)
+    return -1;
+  if (v == NULL)
+    return 0;
+  for (size_t i = 0; v[i]; i++)
+    {
+      char *s = v[i], path[CFG_PATH_MAX];
+      size_t len = strlen (s);
+      const char *why = NULL;
+
+      while (len > 1 && s[len - 1] == '/')
+        s[--len] = '\0';
+      if (s[0] != '/')
+        why = "must be an absolute path";
+      else if (strstr (s, "//") || strstr (s, "/./") || strstr (s, "/../")
+               || (len >= 2 && strcmp (s + len - 2, "/.") == 0)
+               || (len >= 3 && strcmp (s + len - 3, "/..") == 0))
+        why = "must be a normalised path (no \"//\", \".\" or \"..\")";
+      else if (!patterns && strpbrk (s, "*?[{"))
+        why = "must be a plain path (patterns belong in allowedMounts)";
+      if (why)
+        {
+          cfg_path_idx (path, key, i);
+          cfg_error (c, path, " %s, got \"%s\"", why, v[i]);
+          strv_free (v);
+          return -1;
+        }
+    }
+  strv_free (*ret);
+  *ret = v;
+  return 0;
 }
 
 static int
@@ -324,6 +407,9 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
     return -1;
   if (p->state_dir[0] != '/')
     return cfg_error (c, "stateDir", " must be an absolute path, got \"%s\"", p->state_dir);
+  if (get_mount_paths (c, root, "restrictedMounts", false, &p->restricted_mounts) < 0
+      || get_mount_paths (c, root, "allowedMounts", true, &p->allowed_mounts) < 0)
+    return -1;
 
   if (cfg_object (c, root, "idPool", NULL, &pool) < 0)
     return -1;
@@ -466,6 +552,16 @@ gen_kv_u32 (yajl_gen g, const char *k, uint32_t v)
   yajl_gen_integer (g, (long long)v);
 }
 
+static void
+gen_strv (yajl_gen g, const char *k, char *const *v)
+{
+  gen_str (g, k);
+  yajl_gen_array_open (g);
+  for (; v && *v; v++)
+    gen_str (g, *v);
+  yajl_gen_array_close (g);
+}
+
 void
 policy_gen (yajl_gen g, const struct ecirun_policy *p)
 {
@@ -496,6 +592,8 @@ policy_gen (yajl_gen g, const struct ecirun_policy *p)
   gen_str (g, p->state_dir ? p->state_dir : POLICY_DEFAULT_STATE_DIR);
   gen_str (g, "idmapFallback");
   gen_str (g, p->idmap_chown_fallback ? "chown" : "none");
+  gen_strv (g, "restrictedMounts", p->restricted_mounts);
+  gen_strv (g, "allowedMounts", p->allowed_mounts);
   yajl_gen_map_close (g);
 }
 

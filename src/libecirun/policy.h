@@ -45,9 +45,14 @@ struct ecirun_policy
   char *state_dir;           /* absolute; ID-block records live in <state_dir>/idblocks/ */
   bool idmap_chown_fallback; /* idmapFallback: "chown" (false: "none") */
 
-  /* Reserved for later keys (restricted mounts, device allowlist, emulation switches): parsed
-     by nobody yet, always NULL/false, so the file refuses those keys as unknown. */
+  /* Host paths no container may get as a bind-mount source or root (restrictedMounts), and the
+     patterns that stay allowed below them (allowedMounts): mount_guard.h. Never NULL once
+     loaded (the defaults when the file does not say). */
   char **restricted_mounts;
+  char **allowed_mounts;
+
+  /* Reserved for later keys (device allowlist, emulation switches): parsed by nobody yet,
+     always NULL/false, so the file refuses those keys as unknown. */
   char **allowed_devices;
   bool emulate_proc, emulate_sys;
 };

@@ -73,6 +73,17 @@ strv_len (char *const *v)
   return n;
 }
 
+char **
+strv_dup (const char *const *v)
+{
+  size_t n = strv_len ((char *const *)v);
+  char **r = xmalloc0 ((n + 1) * sizeof (char *));
+
+  for (size_t i = 0; i < n; i++)
+    r[i] = xstrdup (v[i]);
+  return r;
+}
+
 static void
 oom (void)
 {

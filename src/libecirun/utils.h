@@ -45,6 +45,8 @@ char *xstrdup (const char *s);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void strv_free (char **v);
 size_t strv_len (char *const *v);
+/* A malloc'd copy of a NULL-terminated vector (an empty one for NULL). */
+char **strv_dup (const char *const *v);
 
 /* Read a whole file (at most max_size bytes, 0 = no limit), NUL-terminated. */
 int read_file_at (int dirfd, const char *path, char **ret_buf, size_t *ret_len, size_t max_size,

@@ -237,6 +237,16 @@ static void
 test_errors (void)
 {
 #define POOL(u, g, s) "{\"idPool\": {\"uidFirst\": " u ", \"gidFirst\": " g ", \"size\": " s "}}"
+  expect_error ("{\"restrictedMounts\": \"/etc\"}", ORIGIN ": restrictedMounts must be an array");
+  expect_error ("{\"restrictedMounts\": [\"/etc\", 3]}", "restrictedMounts[1] must be a string");
+  expect_error ("{\"restrictedMounts\": [\"etc\"]}",
+                "restrictedMounts[0] must be an absolute path, got \"etc\"");
+  expect_error ("{\"restrictedMounts\": [\"/var/../etc\"]}",
+                "restrictedMounts[0] must be a normalised path");
+  expect_error ("{\"restrictedMounts\": [\"/var/lib/*\"]}",
+                "restrictedMounts[0] must be a plain path (patterns belong in allowedMounts)");
+  expect_error ("{\"allowedMounts\": [\"/srv//x\"]}", "allowedMounts[0] must be a normalised path");
+  expect_error ("{\"allowedMount\": []}", "unknown key allowedMount");
   expect_error (POOL ("100000", "100000", "0"), ORIGIN ": idPool.size must be a positive integer");
   expect_error (POOL ("100000", "100000", "-65536"), "idPool.size must be a positive integer");
   expect_error (POOL ("100000", "100000", "65536.5"), "idPool.size must be a positive integer");
@@ -258,7 +268,7 @@ test_errors (void)
       "unknown key idPool.uidfirst (known keys of idPool: uidFirst, gidFirst, size)");
   expect_error ("{\"idPool\": []}", "idPool must be an object");
   expect_error ("{\"idpool\": {}}", "unknown key idpool (known keys: idPool, blockSize");
-  expect_error ("{\"restrictedMounts\": []}", "unknown key restrictedMounts");
+  expect_error ("{\"allowedDevices\": []}", "unknown key allowedDevices");
   expect_error ("{\"blockSize\": 65536, \"blockSize\": 131072}", "duplicate key blockSize");
   expect_error ("{\"blockSize\": 1000}", "blockSize must be at least 65536, got 1000");
   expect_error ("{\"blockSize\": 0}", "blockSize must be a positive integer");

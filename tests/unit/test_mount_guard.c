@@ -1,0 +1,204 @@
+/* Unit tests for the restricted-mounts guard (mount_guard.c): which host paths a container may
+   get as a bind source or as its root, under the default policy and an admin's own lists. */
+#include <config.h>
+#include "mount_guard.h"
+#include "policy.h"
+#include "utils.h"
+#include "tap.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const verdicts[] = { "allowed", "is", "contains", "inside" };
+
+static void
+expect (const struct mount_guard *g, const char *path, bool rootfs, enum mount_guard_verdict want,
+        const char *want_rule)
+{
+  const char *rule = NULL;
+  enum mount_guard_verdict v = mount_guard_check (g, path, rootfs, &rule);
+  bool ok
+      = v == want && (want_rule == NULL ? rule == NULL : (rule && strcmp (rule, want_rule) == 0));
+
+  TAP_OK (ok, "%s %s: %s%s%s", rootfs ? "root" : "bind", path, verdicts[want], want_rule ? " " : "",
+          want_rule ? want_rule : "");
+  if (!ok)
+    printf ("#   got: %s %s\n", verdicts[v], rule ? rule : "(none)");
+}
+
+static void
+test_defaults (void)
+{
+  struct ecirun_policy p;
+  ecirun_error_t err = NULL;
+  struct mount_guard g = { .policy = &p, .id = "c0ffee", .state_root = "/run/ecirun-test" };
+
+  if (policy_parse ("{}", 2, "test", "/nonexistent/subuid", "/nonexistent/subgid", &p, &err) < 0)
+    {
+      TAP_OK (0, "default policy: %s", err->msg);
+      error_release (&err);
+      return;
+    }
+  /* The host's configuration, kernel interfaces, engine sockets and data. */
+  expect (&g, "/etc", false, MOUNT_GUARD_IS, "/etc");
+  expect (&g, "/etc/shadow", false, MOUNT_GUARD_INSIDE, "/etc");
+  expect (&g, "/proc/1/root", false, MOUNT_GUARD_INSIDE, "/proc");
+  expect (&g, "/sys/fs/cgroup", false, MOUNT_GUARD_INSIDE, "/sys");
+  expect (&g, "/dev/sda", false, MOUNT_GUARD_INSIDE, "/dev");
+  expect (&g, "/run/docker.sock", false, MOUNT_GUARD_IS, "/run/docker.sock");
+  expect (&g, "/run/containerd/containerd.sock", false, MOUNT_GUARD_INSIDE, "/run/containerd");
+  expect (&g, "/var/lib/docker", false, MOUNT_GUARD_IS, "/var/lib/docker");
+  expect (&g, "/var/lib/docker/overlay2/abc/diff", false, MOUNT_GUARD_INSIDE, "/var/lib/docker");
+  /* Ancestors of any of them: the whole host, /var, /run. */
+  expect (&g, "/", false, MOUNT_GUARD_CONTAINS, "/boot");
+  expect (&g, "/var", false, MOUNT_GUARD_CONTAINS, "/var/lib/containerd");
+  expect (&g, "/run", false, MOUNT_GUARD_CONTAINS, "/run/containerd");
+  /* ecirun's own state: its --root and stateDir, whatever the lists say. */
+  expect (&g, "/run/ecirun-test/c1/exec.fifo", false, MOUNT_GUARD_INSIDE, "/run/ecirun-test");
+  expect (&g, "/var/lib/ecirun/idblocks", false, MOUNT_GUARD_INSIDE, "/var/lib/ecirun");
+  /* Not a prefix match on names: /etcetera and /devices are ordinary directories. */
+  expect (&g, "/etcetera", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/srv/devices", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/home/user/project", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/tmp", false, MOUNT_GUARD_ALLOWED, NULL);
+  /* What dockerd itself binds: its own files, volumes, a joined container's network files. */
+  expect (&g, "/var/lib/docker/containers/c0ffee/hosts", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/var/lib/docker/containers/c0ffee/mounts/secrets", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/var/lib/docker/containers/other/resolv.conf", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/var/lib/docker/containers/other/config.v2.json", false, MOUNT_GUARD_INSIDE,
+          "/var/lib/docker");
+  expect (&g, "/var/lib/docker/containers", false, MOUNT_GUARD_INSIDE, "/var/lib/docker");
+  expect (&g, "/var/lib/docker/volumes/data/_data", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/var/lib/docker/volumes/data/_data/sub/file", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/var/lib/docker/volumes/data", false, MOUNT_GUARD_INSIDE, "/var/lib/docker");
+  expect (&g, "/var/lib/docker/volumes/.hidden/_data", false, MOUNT_GUARD_INSIDE,
+          "/var/lib/docker");
+  /* A root may lie inside the engines' data (that is where they keep them), but never be a
+     restricted path or contain one. */
+  expect (&g, "/var/lib/docker/overlay2/abc/merged", true, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/run/containerd/io.containerd.runtime.v2.task/k8s.io/c0ffee/rootfs", true,
+          MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/", true, MOUNT_GUARD_CONTAINS, "/boot");
+  expect (&g, "/etc", true, MOUNT_GUARD_IS, "/etc");
+  expect (&g, "/run", true, MOUNT_GUARD_CONTAINS, "/run/containerd");
+
+  /* Without a container id, "{id}" matches nothing. */
+  g.id = NULL;
+  expect (&g, "/var/lib/docker/containers/c0ffee/mounts/secrets", false, MOUNT_GUARD_INSIDE,
+          "/var/lib/docker");
+  policy_release (&p);
+}
+
+static void
+test_admin_lists (void)
+{
+  static const char json[]
+      = "{\"restrictedMounts\": [\"/srv/engine/\", \"/opt/secrets\"],"
+        " \"allowedMounts\": [\"/srv/engine/containers/{id}\", \"/srv/engine/vol-*\"]}";
+  struct ecirun_policy p;
+  ecirun_error_t err = NULL;
+  struct mount_guard g = { .policy = &p, .id = "ct1", .state_root = "/tmp/eci-root" };
+
+  if (policy_parse (json, strlen (json), "test", "/nonexistent/subuid", "/nonexistent/subgid", &p,
+                    &err)
+      < 0)
+    {
+      TAP_OK (0, "admin policy: %s", err->msg);
+      error_release (&err);
+      return;
+    }
+  TAP_STR_EQ (p.restricted_mounts[0], "/srv/engine", "a trailing / is dropped");
+  TAP_OK (strv_len (p.restricted_mounts) == 2, "the file's list replaces the defaults");
+  expect (&g, "/etc", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/srv/engine/containers/ct1/hosts", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/srv/engine/containers/ct2/hosts", false, MOUNT_GUARD_INSIDE, "/srv/engine");
+  expect (&g, "/srv/engine/vol-a/x", false, MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/srv/engine/vol/x", false, MOUNT_GUARD_INSIDE, "/srv/engine");
+  expect (&g, "/opt/secrets", false, MOUNT_GUARD_IS, "/opt/secrets");
+  expect (&g, "/opt", false, MOUNT_GUARD_CONTAINS, "/opt/secrets");
+  expect (&g, "/tmp", false, MOUNT_GUARD_CONTAINS, "/tmp/eci-root");
+  expect (&g, "/var/lib", false, MOUNT_GUARD_CONTAINS, "/var/lib/ecirun");
+  policy_release (&p);
+}
+
+static void
+test_patterns (void)
+{
+  TAP_OK (mount_guard_pattern_covers ("/a/*/c", NULL, "/a/b/c"), "* matches one component");
+  TAP_OK (!mount_guard_pattern_covers ("/a/*/c", NULL, "/a/b/x/c"), "* stops at /");
+  TAP_OK (mount_guard_pattern_covers ("/a/*/c", NULL, "/a/b/c/d/e"), "covers what is below");
+  TAP_OK (!mount_guard_pattern_covers ("/a/*/c", NULL, "/a/b"), "not what is above");
+  TAP_OK (mount_guard_pattern_covers ("/x/{id}/y", "ct.1", "/x/ct.1/y"), "{id} is the id");
+  TAP_OK (!mount_guard_pattern_covers ("/x/{id}/y", "ct", "/x/ct2/y"), "{id} is all of the id");
+  TAP_OK (!mount_guard_pattern_covers ("/x/{id}", "", "/x"), "an empty id matches nothing");
+  TAP_OK (!mount_guard_pattern_covers ("/x/*", NULL, "/x/.git"), "* does not match a dot file");
+}
+
+/* mount_guard_open: the path a source resolves to is what is checked. */
+static void
+test_open (void)
+{
+  static const char json[] = "{\"restrictedMounts\": [\"/etc\"], \"allowedMounts\": []}";
+  char dir[] = "/tmp/ecirun-test-guard.XXXXXX";
+  struct ecirun_policy p;
+  ecirun_error_t err = NULL;
+  struct mount_guard g = { .policy = &p, .id = "ct1", .state_root = "/run/ecirun-test" };
+  cleanup_free char *link = NULL, *plain = NULL;
+  int fd;
+
+  if (mkdtemp (dir) == NULL
+      || policy_parse (json, strlen (json), "test", "/nonexistent/subuid", "/nonexistent/subgid",
+                       &p, &err)
+             < 0)
+    {
+      TAP_OK (0, "setup: %s", err ? err->msg : "mkdtemp");
+      error_release (&err);
+      return;
+    }
+  link = xasprintf ("%s/innocent", dir);
+  plain = xasprintf ("%s/plain", dir);
+  if (symlink ("/etc", link) < 0 || mkdir (plain, 0755) < 0)
+    TAP_OK (0, "setup: symlink/mkdir");
+
+  fd = mount_guard_open (&g, link, false, "mounts[0] (/x)", &err);
+  TAP_OK (fd < 0 && err && strstr (err->msg, "mounts[0] (/x)") && strstr (err->msg, "(/etc)")
+              && strstr (err->msg, "is the restricted host path /etc")
+              && strstr (err->msg, "restrictedMounts"),
+          "a symlink to /etc is refused, naming the mount, the real path and the rule");
+  if (err)
+    printf ("#   %s\n", err->msg);
+  error_release (&err);
+  if (fd >= 0)
+    close (fd);
+
+  fd = mount_guard_open (&g, plain, false, "mounts[1] (/y)", &err);
+  TAP_OK (fd >= 0, "an ordinary directory is opened (%s)", err ? err->msg : "ok");
+  error_release (&err);
+  if (fd >= 0)
+    {
+      TAP_OK ((fcntl (fd, F_GETFD) & FD_CLOEXEC) != 0, "the fd is close-on-exec");
+      close (fd);
+    }
+  fd = mount_guard_open (&g, "/nonexistent/source", false, "mounts[2] (/z)", &err);
+  TAP_OK (fd < 0 && err && strstr (err->msg, "mounts[2] (/z): open `/nonexistent/source`"),
+          "a missing source is one clear error");
+  error_release (&err);
+
+  unlink (link);
+  rmdir (plain);
+  rmdir (dir);
+  policy_release (&p);
+}
+
+int
+main (void)
+{
+  test_defaults ();
+  test_admin_lists ();
+  test_patterns ();
+  test_open ();
+  return tap_done ();
+}
