@@ -40,10 +40,16 @@ engines_requires() {
 }
 
 # setup_file helpers. Exported variables reach the tests.
+# A test file may define engines_before_start: it runs once $ENG_DIR exists and
+# before the daemons start (whose environment, e.g. ECIRUN_POLICY, every ecirun
+# they run inherits).
 engines_setup_containerd() {
 	engines_requires "$CONTAINERD_BIN" "$CTR_BIN"
 	eng_init
 	export ECIRUN ENG_RUNTIME ENG_RUNC_BINARY
+	if declare -F engines_before_start >/dev/null; then
+		engines_before_start || return 1
+	fi
 	eng_start_containerd
 }
 
