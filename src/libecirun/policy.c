@@ -45,7 +45,8 @@ static const char *const default_restricted_mounts[] = {
 
 /* What the engines themselves bind into their containers from their data directories:
    dockerd's per-container files (a container joining another's network or IPC gets that
-   one's), named volumes, and the CRI plugin's per-pod files. */
+   one's) and named volumes, the CRI plugin's per-pod files and image volumes, and CRI-O's and
+   podman's per-container files and volumes. */
 static const char *const default_allowed_mounts[] = {
   "/var/lib/docker/containers/{id}",
   "/var/lib/docker/containers/*/hostname",
@@ -54,7 +55,9 @@ static const char *const default_allowed_mounts[] = {
   "/var/lib/docker/containers/*/mounts/shm",
   "/var/lib/docker/volumes/*/_data",
   "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/*",
+  "/var/lib/containerd/io.containerd.grpc.v1.cri/containers/{id}",
   "/run/containerd/io.containerd.grpc.v1.cri/sandboxes/*/shm",
+  "/var/lib/containers/storage/overlay-containers/{id}/userdata",
   "/var/lib/containers/storage/volumes/*/_data",
   NULL,
 };

@@ -76,6 +76,11 @@ test_defaults (void)
   expect (&g, "/var/lib/docker/volumes/data", false, MOUNT_GUARD_INSIDE, "/var/lib/docker");
   expect (&g, "/var/lib/docker/volumes/.hidden/_data", false, MOUNT_GUARD_INSIDE,
           "/var/lib/docker");
+  /* CRI-O / podman: this container's userdata only. */
+  expect (&g, "/var/lib/containers/storage/overlay-containers/c0ffee/userdata/hosts", false,
+          MOUNT_GUARD_ALLOWED, NULL);
+  expect (&g, "/var/lib/containers/storage/overlay-containers/other/userdata/hosts", false,
+          MOUNT_GUARD_INSIDE, "/var/lib/containers");
   /* A root may lie inside the engines' data (that is where they keep them), but never be a
      restricted path or contain one. */
   expect (&g, "/var/lib/docker/overlay2/abc/merged", true, MOUNT_GUARD_ALLOWED, NULL);
