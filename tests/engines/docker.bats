@@ -9,24 +9,7 @@ load helpers
 
 IMG=ecirun-busybox:test
 
-setup_file() {
-	engines_setup_dockerd
-}
-
-teardown_file() {
-	engines_teardown
-}
-
-setup() {
-	TESTDIR=""
-}
-
-teardown() {
-	docker_rm_all
-	if [ -n "$TESTDIR" ]; then
-		rm -rf "$TESTDIR"
-	fi
-}
+docker_hooks
 
 # A workload that reports start and turns SIGTERM into exit status 7.
 TRAP_TERM='echo started; trap "echo got-term; exit 7" TERM; while true; do sleep 0.1; done'

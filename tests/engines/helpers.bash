@@ -131,6 +131,24 @@ wait_inspect() {
 }
 
 # Remove every container of the private dockerd (per-test teardown).
+# docker_hooks: the bats hooks of a dockerd test file, called right after
+# `load helpers`: a private dockerd for the file; before each test an empty
+# $TESTDIR, after it every container removed and $TESTDIR deleted. A file may
+# still define its own hooks after the call (they replace these).
+docker_hooks() {
+	setup_file() { engines_setup_dockerd; }
+	teardown_file() { engines_teardown; }
+	setup() { TESTDIR=""; }
+	teardown() { docker_test_cleanup; }
+}
+
+docker_test_cleanup() {
+	docker_rm_all
+	if [ -n "${TESTDIR:-}" ]; then
+		rm -rf "$TESTDIR"
+	fi
+}
+
 docker_rm_all() {
 	local ids
 	ids=$(timeout 20 "$DOCKER_BIN" --config "$ENG_DIR/docker/config" -H "unix://$ENG_DOCKER_SOCK" ps -aq 2>/dev/null)

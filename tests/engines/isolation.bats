@@ -12,13 +12,7 @@ load helpers
 
 IMG=ecirun-busybox:test
 
-setup_file() {
-	engines_setup_dockerd
-}
-
-teardown_file() {
-	engines_teardown
-}
+docker_hooks
 
 setup() {
 	TESTDIR=""
@@ -29,10 +23,7 @@ teardown() {
 	if [ -n "$FAKE_RECORD" ]; then
 		rm -f "$FAKE_RECORD"
 	fi
-	docker_rm_all
-	if [ -n "$TESTDIR" ]; then
-		rm -rf "$TESTDIR"
-	fi
+	docker_test_cleanup
 }
 
 # uid_map_of PID: the uid_map of a host process, one line per extent "inside host len".

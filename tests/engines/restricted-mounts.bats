@@ -26,24 +26,7 @@ engines_before_start() {
 	export ECIRUN_POLICY=$ENG_POLICY
 }
 
-setup_file() {
-	engines_setup_dockerd
-}
-
-teardown_file() {
-	engines_teardown
-}
-
-setup() {
-	TESTDIR=""
-}
-
-teardown() {
-	docker_rm_all
-	if [ -n "$TESTDIR" ]; then
-		rm -rf "$TESTDIR"
-	fi
-}
+docker_hooks
 
 # refused SOURCE DEST RULE: `docker run -v SOURCE:DEST` fails with ecirun's
 # message naming RULE, and no container is left running.
