@@ -3,6 +3,7 @@
 #include <config.h>
 #include "cgroup.h"
 #include "cgroup_internal.h"
+#include "mountinfo.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -358,25 +359,6 @@ cgroup_error_move (ecirun_error_t *err, ecirun_error_t *tmp)
 
 /* Hierarchies: /proc/self/mountinfo. */
 
-/* Undo the octal escapes of mountinfo (\040 for a space...), in place. */
-static void
-unescape_mountinfo (char *s)
-{
-  char *w = s;
-  for (char *r = s; *r; r++)
-    {
-      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0'
-          && r[3] <= '7')
-        {
-          *w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-          r += 3;
-        }
-      else
-        *w++ = *r;
-    }
-  *w = '\0';
-}
-
 static const char *const v1_controllers[]
     = { "cpu",     "cpuacct",  "cpuset",     "memory",  "devices", "freezer", "blkio", "pids",
         "net_cls", "net_prio", "perf_event", "hugetlb", "rdma",    "misc",    "debug" };
@@ -433,70 +415,55 @@ static int
 list_hierarchies (enum cgroup_mode mode, struct cgroup_hier **ret, size_t *ret_n,
                   ecirun_error_t *err)
 {
-  cleanup_free char *content = NULL;
+  struct mountinfo_entry *mi = NULL;
   struct cgroup_hier *hiers = NULL;
-  size_t n = 0;
-  char **devs = NULL; /* superblocks already seen */
-  char *save = NULL;
+  size_t n = 0, n_mi = 0;
+  unsigned int (*devs)[2] = NULL; /* superblocks already seen */
 
-  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", &content, NULL, 0, err) < 0)
+  if (mountinfo_read ("/proc/self/mountinfo", &mi, &n_mi, err) < 0)
     return -1;
-  for (char *line = strtok_r (content, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+  for (size_t k = 0; k < n_mi; k++)
     {
-      char *fields[6] = { NULL }, *sep, *p = line, *fstype, *superopts, *tok_save = NULL;
-      bool v2, dup = false;
+      const struct mountinfo_entry *e = &mi[k];
       char *controllers = NULL;
-      int i;
+      bool v2, dup = false;
 
-      sep = strstr (line, " - ");
-      if (sep == NULL)
-        continue;
-      *sep = '\0';
-      fstype = strtok_r (sep + 3, " ", &tok_save);
-      (void)strtok_r (NULL, " ", &tok_save); /* source */
-      superopts = strtok_r (NULL, " ", &tok_save);
-      if (fstype == NULL || superopts == NULL)
-        continue;
-      if (strcmp (fstype, "cgroup2") == 0)
+      if (strcmp (e->fstype, "cgroup2") == 0)
         v2 = true;
-      else if (strcmp (fstype, "cgroup") == 0 && mode == CGROUP_MODE_V1)
+      else if (strcmp (e->fstype, "cgroup") == 0 && mode == CGROUP_MODE_V1)
         v2 = false;
       else
         continue;
-      for (i = 0; i < 6 && p; i++)
-        fields[i] = strsep (&p, " ");
-      if (i < 6 || fields[4] == NULL)
-        continue;
-      unescape_mountinfo (fields[3]);
-      unescape_mountinfo (fields[4]);
-      if (mode == CGROUP_MODE_V2 && strcmp (fields[4], CGROUP_ROOT) != 0)
+      if (mode == CGROUP_MODE_V2 && strcmp (e->mount_point, CGROUP_ROOT) != 0)
         continue;
       if (!v2)
         {
-          controllers = v1_controllers_of (superopts);
+          controllers = v1_controllers_of (e->super_opts);
           if (controllers == NULL)
             continue;
         }
-      for (size_t j = 0; devs && devs[j]; j++)
-        dup |= strcmp (devs[j], fields[2]) == 0;
+      for (size_t j = 0; j < n; j++)
+        dup |= devs[j][0] == e->major && devs[j][1] == e->minor;
       /* On hybrid hosts only the cgroup2 mount at /sys/fs/cgroup/unified is the one to use. */
-      if (dup || (v2 && mode == CGROUP_MODE_V1 && strcmp (fields[4], CGROUP_ROOT "/unified") != 0))
+      if (dup
+          || (v2 && mode == CGROUP_MODE_V1 && strcmp (e->mount_point, CGROUP_ROOT "/unified") != 0))
         {
           free (controllers);
           continue;
         }
-      devs = xrealloc (devs, (n + 2) * sizeof (*devs));
-      devs[n] = xstrdup (fields[2]);
-      devs[n + 1] = NULL;
+      devs = xrealloc (devs, (n + 1) * sizeof (*devs));
+      devs[n][0] = e->major;
+      devs[n][1] = e->minor;
       hiers = xrealloc (hiers, (n + 1) * sizeof (*hiers));
       memset (&hiers[n], 0, sizeof (hiers[n]));
-      hiers[n].mountpoint = xstrdup (fields[4]);
-      hiers[n].mount_root = xstrdup (fields[3]);
+      hiers[n].mountpoint = xstrdup (e->mount_point);
+      hiers[n].mount_root = xstrdup (e->root);
       hiers[n].controllers = controllers ? controllers : xstrdup ("");
       hiers[n].unified = v2;
       n++;
     }
-  strv_free (devs);
+  free (devs);
+  mountinfo_free (mi, n_mi);
   if (n == 0)
     {
       free (hiers);

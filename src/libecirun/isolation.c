@@ -248,7 +248,7 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs,
 {
   cleanup_free char *path = xasprintf ("/proc/%d/ns/user", (int)init);
   cleanup_close int userns = open (path, O_RDONLY | O_CLOEXEC);
-  cleanup_close int rootfs_fd = mount_guard_open (guard, rootfs, true, "root.path", err);
+  cleanup_close int rootfs_fd = mount_guard_open (guard, rootfs, true, true, "root.path", err);
   struct overlay_rootfs *ovl = NULL;
   int tree;
 
@@ -309,7 +309,7 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs,
         continue;
       what = xasprintf ("mounts[%zu] (%s)", i, m->destination);
       {
-        cleanup_close int src = mount_guard_open (guard, m->source, false, what, err);
+        cleanup_close int src = mount_guard_open (guard, m->source, false, recursive, what, err);
         if (src < 0)
           return -1;
         tree = clone_idmapped (src, "", recursive, userns, what, err);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "mountinfo.h"
 #include "utils.h"
 
 /* path is dir or below it (both absolute, normalised). */
@@ -102,9 +103,111 @@ mount_guard_check (const struct mount_guard *g, const char *host_path, bool as_r
   return MOUNT_GUARD_ALLOWED;
 }
 
+static bool
+kernel_fs (const char *fstype)
+{
+  static const char *const types[]
+      = { "proc",   "sysfs",   "devtmpfs",  "debugfs",  "tracefs", "securityfs", "bpf",
+          "cgroup", "cgroup2", "configfs",  "efivarfs", "pstore",  "fusectl",    "binfmt_misc",
+          "devpts", "mqueue",  "hugetlbfs", "nsfs",     NULL };
+  for (size_t i = 0; types[i]; i++)
+    if (strcmp (fstype, types[i]) == 0)
+      return true;
+  return false;
+}
+
+/* Where e's content lives on the host: through another mount of the same file system whose
+   root holds e's root, mounted outside `below` (NULL when there is none). */
+static char *
+host_path_of (const struct mountinfo_entry *mi, size_t n, const struct mountinfo_entry *e,
+              const char *below)
+{
+  const struct mountinfo_entry *best = NULL;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct mountinfo_entry *p = &mi[i];
+      if (p == e || p->major != e->major || p->minor != e->minor
+          || path_within (p->mount_point, below) || !path_within (e->root, p->root))
+        continue;
+      /* The shortest root shows the most: prefer the file system's own mount. */
+      if (best == NULL || strlen (p->root) < strlen (best->root))
+        best = p;
+    }
+  if (best == NULL)
+    return NULL;
+  {
+    const char *rest = e->root + (strcmp (best->root, "/") == 0 ? 0 : strlen (best->root));
+    if (strcmp (best->mount_point, "/") == 0)
+      return xstrdup (*rest ? rest : "/");
+    return xasprintf ("%s%s", best->mount_point, strcmp (rest, "/") == 0 ? "" : rest);
+  }
+}
+
+const struct mountinfo_entry *
+mount_guard_refused_submount (const struct mount_guard *g, const struct mountinfo_entry *mi,
+                              size_t n, const char *real, char **ret_host, const char **ret_rule)
+{
+  *ret_host = NULL;
+  *ret_rule = NULL;
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct mountinfo_entry *e = &mi[i];
+      char *host;
+
+      if (!path_within (e->mount_point, real) || strcmp (e->mount_point, real) == 0)
+        continue;
+      if (kernel_fs (e->fstype))
+        {
+          *ret_rule = e->fstype;
+          return e;
+        }
+      host = host_path_of (mi, n, e, real);
+      if (host == NULL)
+        continue;
+      if (mount_guard_check (g, host, false, ret_rule) != MOUNT_GUARD_ALLOWED)
+        {
+          *ret_host = host;
+          return e;
+        }
+      free (host);
+    }
+  return NULL;
+}
+
+static int
+check_submounts (const struct mount_guard *g, const char *real, const char *what,
+                 const char *source, ecirun_error_t *err)
+{
+  struct mountinfo_entry *mi = NULL;
+  const struct mountinfo_entry *bad;
+  cleanup_free char *host = NULL;
+  const char *rule;
+  size_t n = 0;
+  int ret = 0;
+
+  if (mountinfo_read ("/proc/self/mountinfo", &mi, &n, err) < 0)
+    return -1;
+  bad = mount_guard_refused_submount (g, mi, n, real, &host, &rule);
+  if (bad && host)
+    ret = make_error (err, 0,
+                      "%s: `%s` has %s mounted below it, which shows the restricted host path "
+                      "%s (%s); containers may not mount it (restrictedMounts and allowedMounts "
+                      "in %s)",
+                      what, source, bad->mount_point, host, rule,
+                      g->policy->path ? g->policy->path : POLICY_PATH);
+  else if (bad)
+    ret = make_error (err, 0,
+                      "%s: `%s` has the host's %s mounted below it at %s; containers may not "
+                      "mount it",
+                      what, source, rule, bad->mount_point);
+  mountinfo_free (mi, n);
+  return ret;
+}
+
 int
-mount_guard_open (const struct mount_guard *g, const char *source, bool as_rootfs, const char *what,
-                  ecirun_error_t *err)
+mount_guard_open (const struct mount_guard *g, const char *source, bool as_rootfs, bool recursive,
+                  const char *what, ecirun_error_t *err)
 {
   static const char *const how[] = {
     [MOUNT_GUARD_IS] = "is",
@@ -131,7 +234,14 @@ mount_guard_open (const struct mount_guard *g, const char *source, bool as_rootf
   real[n] = '\0';
   v = mount_guard_check (g, real, as_rootfs, &rule);
   if (v == MOUNT_GUARD_ALLOWED)
-    return fd;
+    {
+      if (recursive && check_submounts (g, real, what, source, err) < 0)
+        {
+          close (fd);
+          return -1;
+        }
+      return fd;
+    }
   close (fd);
   return make_error (err, 0,
                      "%s: `%s`%s%s%s %s the restricted host path %s; containers may not mount "

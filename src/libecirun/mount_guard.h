@@ -5,6 +5,7 @@
 #define ECIRUN_MOUNT_GUARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "error.h"
 #include "policy.h"
 
@@ -33,9 +34,23 @@ enum mount_guard_verdict mount_guard_check (const struct mount_guard *g, const c
 
 /* Open source as the host sees it (symlinks followed; relative to the cwd) with O_PATH, and
    check the path it resolves to; a refusal is one error naming `what`, the path and the rule.
-   The fd returned is what must be used (cloned) afterwards, so nothing can be swapped in. */
+   recursive (rbind): the mounts below the source come along, and each must pass too. The fd
+   returned is what must be used (cloned) afterwards, so nothing can be swapped in. */
 int mount_guard_open (const struct mount_guard *g, const char *source, bool as_rootfs,
-                      const char *what, ecirun_error_t *err);
+                      bool recursive, const char *what, ecirun_error_t *err);
+
+/* Pure: the first mount of mi (n entries) strictly below the directory `real` whose content
+   the guard refuses, or NULL. A mount's content is judged by its host path: where its file
+   system's root or a parent directory of it is mounted elsewhere (a bind from the root file
+   system, or from any other), that path; *ret_host gets it (malloc'd), *ret_rule the rule.
+   A kernel file system (proc, sysfs, ...) mounted below is refused as the host's own
+   (*ret_host NULL, *ret_rule its type); any other mount with no origin elsewhere (a tmpfs of
+   its own) passes. */
+struct mountinfo_entry;
+const struct mountinfo_entry *mount_guard_refused_submount (const struct mount_guard *g,
+                                                            const struct mountinfo_entry *mi,
+                                                            size_t n, const char *real,
+                                                            char **ret_host, const char **ret_rule);
 
 /* fnmatch-style match of an allowedMounts pattern ('*' within one component, "{id}" the
    container's id) against path or one of its ancestors. Exposed for the unit tests. */

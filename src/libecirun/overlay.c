@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "mountinfo.h"
 #include "utils.h"
 
 #ifndef OVERLAYFS_SUPER_MAGIC
@@ -69,8 +70,8 @@ common_dir (const char *base, size_t len, const char *path)
 int
 overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t *err)
 {
-  cleanup_file FILE *mi = NULL;
-  cleanup_free char *line = NULL;
+  struct mountinfo_entry *mi = NULL;
+  size_t n_mi = 0;
   cleanup_free char *super = NULL;
   cleanup_free char *lower = NULL, *upper = NULL, *work = NULL;
   struct statfs sf;
@@ -84,22 +85,16 @@ overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t 
     return make_error (err, errno, "statfs rootfs `%s`", rootfs);
   if ((unsigned long)sf.f_type != OVERLAYFS_SUPER_MAGIC)
     return 0;
-  mi = fopen ("/proc/self/mountinfo", "re");
-  if (mi == NULL)
-    return make_error (err, errno, "open /proc/self/mountinfo");
-  while (getline (&line, &n, mi) > 0)
-    {
-      char mnt[PATH_MAX], fstype[64];
-      const char *sep = strstr (line, " - ");
-
-      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
-          || sscanf (sep + 3, "%63s", fstype) != 1 || strcmp (fstype, "overlay") != 0
-          || strcmp (mnt, rootfs) != 0)
-        continue;
-      free (super);
-      super = xstrdup (strrchr (sep + 3, ' ') + 1);
-      super[strcspn (super, "\n")] = '\0';
-    }
+  if (mountinfo_read ("/proc/self/mountinfo", &mi, &n_mi, err) < 0)
+    return -1;
+  /* The last overlay mounted there is the one seen. */
+  for (size_t i = 0; i < n_mi; i++)
+    if (strcmp (mi[i].fstype, "overlay") == 0 && strcmp (mi[i].mount_point, rootfs) == 0)
+      {
+        free (super);
+        super = xstrdup (mi[i].super_opts);
+      }
+  mountinfo_free (mi, n_mi);
   if (super == NULL)
     return make_error (err, 0,
                        "rootfs `%s` is inside an overlay mount but not its root: "

@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "fs.h"
 #include "mount_opts.h"
+#include "mountinfo.h"
 #include "syscalls.h"
 #include "utils.h"
 
@@ -205,11 +206,11 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
               ecirun_error_t *err)
 {
   cleanup_close int target = -1;
-  cleanup_file FILE *mi = NULL;
-  cleanup_free char *line = NULL;
+  struct mountinfo_entry *mi = NULL;
   unsigned long flags = o->flags & ~(MS_RDONLY);
-  size_t n = 0;
+  size_t n_mi = 0;
   char buf[32];
+  int ret = 0;
 
   if (cgroup_detect_mode () == CGROUP_MODE_V2)
     return mount_cgroup_hierarchy (rootfd, m->destination, "/sys/fs/cgroup", "cgroup2", "", o,
@@ -219,20 +220,16 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
     return -1;
   if (mount ("tmpfs", fs_fd_path (target, buf), "tmpfs", flags, "mode=755") < 0)
     return make_error (err, errno, "mount tmpfs on `%s`", m->destination);
-  mi = fopen ("/proc/self/mountinfo", "re");
-  if (mi == NULL)
-    return make_error (err, errno, "open /proc/self/mountinfo");
-  while (getline (&line, &n, mi) > 0)
+  if (mountinfo_read ("/proc/self/mountinfo", &mi, &n_mi, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n_mi && ret == 0; i++)
     {
-      char mnt[PATH_MAX], fstype[64], super[1024];
+      const char *mnt = mi[i].mount_point, *fstype = mi[i].fstype;
+      cleanup_free char *super = xstrdup (mi[i].super_opts);
       cleanup_free char *dest = NULL;
       cleanup_free char *ctrls = NULL;
-      const char *sep = strstr (line, " - ");
       char *save = NULL;
 
-      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
-          || sscanf (sep + 3, "%63s %*s %1023s", fstype, super) != 2)
-        continue;
       if (strncmp (mnt, "/sys/fs/cgroup/", 15) != 0 || strchr (mnt + 15, '/'))
         continue;
       if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
@@ -248,9 +245,11 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
           strcat (ctrls, tok);
         }
       dest = xasprintf ("%s/%s", m->destination, mnt + 15);
-      if (mount_cgroup_hierarchy (rootfd, dest, mnt, fstype, ctrls, o, cgroupns, err) < 0)
-        return -1;
+      ret = mount_cgroup_hierarchy (rootfd, dest, mnt, fstype, ctrls, o, cgroupns, err);
     }
+  mountinfo_free (mi, n_mi);
+  if (ret < 0)
+    return -1;
   if (o->flags & MS_RDONLY)
     {
       cleanup_close int again = fs_open_in_root (rootfd, m->destination, O_PATH, 0, err);

@@ -273,7 +273,14 @@ teardown_bundle() {
 		done
 	done
 
-	rm -rf "$ROOT" "$TESTDIR"
+	# Never remove through a mount that is still there (a host directory bound in by a test).
+	for d in "$TESTDIR" "$ROOT"; do
+		if awk -v d="$d/" 'index($5, d) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+			echo "teardown: mounts are left under $d; not removing it" >&2
+			continue
+		fi
+		rm -rf --one-file-system "$d"
+	done
 	unset ROOT TESTDIR
 }
 

@@ -169,3 +169,29 @@ engine_policy() {
 	assert_out_eq "ecirun: $POLICY: restrictedMounts[0] must be an absolute path, got \"etc\""
 	assert_nothing_left
 }
+
+@test "rbind brings the mounts below its source: a restricted one there is refused, bind alone is not" {
+	mkdir -p "$TESTDIR/proj/etc" "$TESTDIR/proj/scratch"
+	echo mine >"$TESTDIR/proj/f"
+	mount --bind /etc "$TESTDIR/proj/etc"
+	mount -t tmpfs none "$TESTDIR/proj/scratch"
+	bind_mount "$TESTDIR/proj" /proj
+	set_cmd 'cat /proj/f; ls /proj/etc | wc -l'
+	ecirun run ct1
+	local st=$status out=$output
+	umount "$TESTDIR/proj/scratch"
+	status=$st output=$out
+	assert_fail
+	assert_out_contains "\`$TESTDIR/proj\` has $TESTDIR/proj/etc mounted below it, which shows the restricted host path /etc"
+	assert_nothing_left
+
+	# A plain bind does not take the mounts below along: the container sees the empty dir.
+	update_config '.mounts |= map(if .destination == "/proj" then .options = ["bind"] else . end)'
+	ecirun run ct1
+	st=$status out=$output
+	umount "$TESTDIR/proj/etc"
+	status=$st output=$out
+	assert_ok
+	assert_out_eq $'mine\n0'
+	assert_nothing_left
+}

@@ -2,6 +2,7 @@
    get as a bind source or as its root, under the default policy and an admin's own lists. */
 #include <config.h>
 #include "mount_guard.h"
+#include "mountinfo.h"
 #include "policy.h"
 #include "utils.h"
 #include "tap.h"
@@ -168,7 +169,7 @@ test_open (void)
   if (symlink ("/etc", link) < 0 || mkdir (plain, 0755) < 0)
     TAP_OK (0, "setup: symlink/mkdir");
 
-  fd = mount_guard_open (&g, link, false, "mounts[0] (/x)", &err);
+  fd = mount_guard_open (&g, link, false, false, "mounts[0] (/x)", &err);
   TAP_OK (fd < 0 && err && strstr (err->msg, "mounts[0] (/x)") && strstr (err->msg, "(/etc)")
               && strstr (err->msg, "is the restricted host path /etc")
               && strstr (err->msg, "restrictedMounts"),
@@ -179,7 +180,7 @@ test_open (void)
   if (fd >= 0)
     close (fd);
 
-  fd = mount_guard_open (&g, plain, false, "mounts[1] (/y)", &err);
+  fd = mount_guard_open (&g, plain, false, false, "mounts[1] (/y)", &err);
   TAP_OK (fd >= 0, "an ordinary directory is opened (%s)", err ? err->msg : "ok");
   error_release (&err);
   if (fd >= 0)
@@ -187,7 +188,7 @@ test_open (void)
       TAP_OK ((fcntl (fd, F_GETFD) & FD_CLOEXEC) != 0, "the fd is close-on-exec");
       close (fd);
     }
-  fd = mount_guard_open (&g, "/nonexistent/source", false, "mounts[2] (/z)", &err);
+  fd = mount_guard_open (&g, "/nonexistent/source", false, false, "mounts[2] (/z)", &err);
   TAP_OK (fd < 0 && err && strstr (err->msg, "mounts[2] (/z): open `/nonexistent/source`"),
           "a missing source is one clear error");
   error_release (&err);
@@ -198,6 +199,83 @@ test_open (void)
   policy_release (&p);
 }
 
+#define MI_BASE                                                                                    \
+  "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"                                                 \
+  "23 22 0:21 / /proc rw - proc proc rw\n"                                                         \
+  "24 22 0:22 / /run rw,nosuid - tmpfs tmpfs rw,mode=755\n"                                        \
+  "30 22 8:1 /home/u/proj /srv/my\\040proj rw shared:1 - ext4 /dev/sda1 rw\n"                      \
+  "35 30 8:1 /home/u/data /srv/my\\040proj/data rw - ext4 /dev/sda1 rw\n"                          \
+  "36 30 0:40 / /srv/my\\040proj/scratch rw - tmpfs tmpfs rw\n"
+
+/* mount_guard_refused_submount on a mountinfo text: the refused mount point (or NULL), its host
+   path and the rule. */
+static void
+expect_submount (const char *text, const char *want_mp, const char *want_host,
+                 const char *want_rule, const char *name)
+{
+  static const char json[] = "{\"restrictedMounts\": [\"/etc\", \"/run/docker.sock\"]}";
+  struct ecirun_policy p;
+  ecirun_error_t err = NULL;
+  struct mount_guard g = { .policy = &p, .id = "ct1", .state_root = "/run/ecirun-test" };
+  cleanup_free char *copy = xstrdup (text);
+  struct mountinfo_entry *mi = NULL;
+  char *host = NULL;
+  const char *rule = NULL;
+  const struct mountinfo_entry *bad;
+  size_t n;
+  bool ok;
+
+  if (policy_parse (json, strlen (json), "test", "/nonexistent/subuid", "/nonexistent/subgid", &p,
+                    &err)
+      < 0)
+    {
+      TAP_OK (0, "%s: %s", name, err->msg);
+      error_release (&err);
+      return;
+    }
+  n = mountinfo_parse (copy, &mi);
+  bad = mount_guard_refused_submount (&g, mi, n, "/srv/my proj", &host, &rule);
+  ok = want_mp == NULL ? bad == NULL
+                       : (bad && strcmp (bad->mount_point, want_mp) == 0
+                          && (want_host ? host && strcmp (host, want_host) == 0 : host == NULL)
+                          && rule && strcmp (rule, want_rule) == 0);
+  TAP_OK (ok, "rbind: %s", name);
+  if (!ok)
+    printf ("#   got: %s host %s rule %s\n", bad ? bad->mount_point : "(none)",
+            host ? host : "(none)", rule ? rule : "(none)");
+  free (host);
+  mountinfo_free (mi, n);
+  policy_release (&p);
+}
+
+static void
+test_submounts (void)
+{
+  struct mountinfo_entry *mi = NULL;
+  cleanup_free char *copy = xstrdup (MI_BASE);
+  size_t n = mountinfo_parse (copy, &mi);
+
+  TAP_OK (n == 6 && strcmp (mi[3].mount_point, "/srv/my proj") == 0
+              && strcmp (mi[3].root, "/home/u/proj") == 0 && mi[3].major == 8 && mi[3].minor == 1
+              && strcmp (mi[3].fstype, "ext4") == 0
+              && strcmp (mi[2].super_opts, "rw,mode=755") == 0,
+          "mountinfo_parse: fields, escapes, optional fields");
+  mountinfo_free (mi, n);
+
+  expect_submount (MI_BASE, NULL, NULL, NULL, "a bind and a tmpfs of its own below pass");
+  expect_submount (MI_BASE "31 30 8:1 /etc /srv/my\\040proj/etc rw - ext4 /dev/sda1 rw\n",
+                   "/srv/my proj/etc", "/etc", "/etc", "/etc bound below is refused");
+  expect_submount (MI_BASE "31 30 8:1 /etc/ssl /srv/my\\040proj/ssl rw - ext4 /dev/sda1 rw\n",
+                   "/srv/my proj/ssl", "/etc/ssl", "/etc", "a directory of /etc below is refused");
+  expect_submount (MI_BASE "32 30 0:21 / /srv/my\\040proj/hostproc rw - proc proc rw\n",
+                   "/srv/my proj/hostproc", NULL, "proc", "the host's proc below is refused");
+  expect_submount (MI_BASE "33 30 0:22 /docker.sock /srv/my\\040proj/sock rw - tmpfs tmpfs rw\n",
+                   "/srv/my proj/sock", "/run/docker.sock", "/run/docker.sock",
+                   "a socket bound from another file system's mount is refused");
+  expect_submount (MI_BASE "37 22 8:1 /etc /srv/other rw - ext4 /dev/sda1 rw\n", NULL, NULL, NULL,
+                   "a restricted mount elsewhere does not matter");
+}
+
 int
 main (void)
 {
@@ -205,5 +283,6 @@ main (void)
   test_admin_lists ();
   test_patterns ();
   test_open ();
+  test_submounts ();
   return tap_done ();
 }
