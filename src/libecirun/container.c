@@ -478,6 +478,16 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
           if (setup_console_fd (x->sync[0], x->console_sock, m.fd, &x->console_master, err) < 0)
             return -1;
           break;
+        case SYNC_LOCK_MOUNTS:
+          {
+            int ns = isolation_locked_mntns (x->pid, err);
+            int r = ns < 0 ? -1 : sync_send (x->sync[0], SYNC_MNTNS_FD, NULL, ns, err);
+            if (ns >= 0)
+              close (ns);
+            if (r < 0)
+              return -1;
+            break;
+          }
         case SYNC_SECCOMP_FD:
           {
             int r = send_seccomp_listener (x, m.fd, err);

@@ -465,6 +465,26 @@ init_exec_process (const struct exec_child_args *a)
   fail_on (-1, &err);
 }
 
+/* Every mount is in place: move into the runtime's locked copy of our mount namespace, so
+   that from now on the kernel keeps the container from undoing any of them. Not with
+   --no-pivot: entering a namespace resets the root to the namespace's, which there is the
+   host's, under the container's root. */
+static int
+lock_mounts (const struct init_args *a, ecirun_error_t *err)
+{
+  struct sync_msg m;
+  int r;
+
+  if (sync_send (a->sync_fd, SYNC_LOCK_MOUNTS, NULL, -1, err) < 0
+      || sync_expect (a->sync_fd, SYNC_MNTNS_FD, &m, err) < 0)
+    return -1;
+  if (m.fd < 0)
+    return make_error (err, 0, "lock the mounts: no namespace received");
+  r = rootfs_enter_locked (a->config, m.fd, err);
+  close (m.fd);
+  return r;
+}
+
 void
 init_run (const struct init_args *a)
 {
@@ -532,6 +552,8 @@ init_run (const struct init_args *a)
   if (apply_sysctl (lc, &err) < 0 || rootfs_finalize (c, &err) < 0)
     init_fail (a, &err);
   if (a->want_console && setup_console (p, a->sync_fd, true, &err) < 0)
+    init_fail (a, &err);
+  if ((a->ns_new & CLONE_NEWNS) && in_userns && !a->no_pivot && lock_mounts (a, &err) < 0)
     init_fail (a, &err);
   if (apply_rlimits (p, &err) < 0 || apply_personality (lc, &err) < 0)
     init_fail (a, &err);

@@ -3,12 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
@@ -26,6 +29,90 @@ same_inode (int fd, const char *path)
   struct stat a, b;
   return fstat (fd, &a) == 0 && stat (path, &b) == 0 && a.st_ino == b.st_ino
          && a.st_dev == b.st_dev;
+}
+
+/* The helper of isolation_locked_mntns, forked: it never returns. */
+static void
+locked_mntns_child (int mnt, int user, int sock)
+{
+  int self = open ("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC), ns;
+  const char *step = "open /proc/self";
+
+  /* Into the init's namespace, a copy owned by the host's user namespace, then into the
+     container's user namespace and a copy owned by it: that last copy is the locked one. */
+  if (self < 0)
+    goto fail;
+  step = "setns to the container's mount namespace";
+  if (setns (mnt, CLONE_NEWNS) < 0)
+    goto fail;
+  step = "unshare a mount namespace of the host's user namespace";
+  if (unshare (CLONE_NEWNS) < 0)
+    goto fail;
+  step = "setns to the container's user namespace";
+  if (setns (user, CLONE_NEWUSER) < 0)
+    goto fail;
+  step = "unshare a mount namespace of the container's user namespace";
+  if (unshare (CLONE_NEWNS) < 0)
+    goto fail;
+  step = "open the new mount namespace";
+  ns = openat (self, "ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (ns < 0 || send_with_fd (sock, "ok", 2, ns) < 0)
+    goto fail;
+  _exit (0);
+fail:
+  {
+    cleanup_free char *msg = xasprintf ("%s: %s", step, strerror (errno));
+    if (write (sock, msg, strlen (msg)) < 0)
+      _exit (2);
+  }
+  _exit (1);
+}
+
+int
+isolation_locked_mntns (pid_t init, ecirun_error_t *err)
+{
+  cleanup_free char *mnt_path = xasprintf ("/proc/%d/ns/mnt", (int)init);
+  cleanup_free char *user_path = xasprintf ("/proc/%d/ns/user", (int)init);
+  cleanup_close int mnt = open (mnt_path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int user = open (user_path, O_RDONLY | O_CLOEXEC);
+  char buf[512] = "";
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = buf, .iov_len = sizeof (buf) - 1 };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
+  struct cmsghdr *cm;
+  int sp[2], fd = -1, status;
+  ssize_t n;
+  pid_t pid;
+
+  if (mnt < 0 || user < 0)
+    return make_error (err, errno, "lock the mounts: open the init's namespaces");
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    return make_error (err, errno, "lock the mounts: socketpair");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (sp[0]);
+      close (sp[1]);
+      return make_error (err, errno, "lock the mounts: fork");
+    }
+  if (pid == 0)
+    {
+      close (sp[0]);
+      locked_mntns_child (mnt, user, sp[1]);
+    }
+  close (sp[1]);
+  n = recvmsg (sp[0], &msg, MSG_CMSG_CLOEXEC);
+  close (sp[0]);
+  waitpid (pid, &status, 0);
+  for (cm = n > 0 ? CMSG_FIRSTHDR (&msg) : NULL; cm; cm = CMSG_NXTHDR (&msg, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+      memcpy (&fd, CMSG_DATA (cm), sizeof (int));
+  if (fd >= 0)
+    return fd;
+  if (n > 0)
+    buf[n] = '\0';
+  return make_error (err, 0, "lock the mounts: %s", n > 0 ? buf : "the helper died");
 }
 
 /* The host ID of container ID 0 in /proc/<pid>/<map>. */

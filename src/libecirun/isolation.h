@@ -26,6 +26,13 @@ int isolation_send_trees (const struct oci_config *c, const char *rootfs,
                           const struct mount_guard *guard, pid_t init, int sync_fd,
                           ecirun_error_t *err);
 
+/* A copy of the init's mount namespace owned by its user namespace, made through a copy owned
+   by the host's: the kernel then locks every mount in it (MNT_LOCKED and the MNT_LOCK_* flags),
+   so the container cannot unmount, move or loosen (read-only, nosuid, nodev, noexec) what the
+   runtime set up, whatever its capabilities. Returns an fd of the namespace for the init to
+   enter (setns). */
+int isolation_locked_mntns (pid_t init, ecirun_error_t *err);
+
 /* The host uid and gid of container root in the user namespace of `pid` (from its uid_map and
    gid_map); -1 when root is not mapped there. */
 int isolation_root_host_ids (pid_t pid, uid_t *ret_uid, gid_t *ret_gid);

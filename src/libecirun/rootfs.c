@@ -439,6 +439,19 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct i
   return 0;
 }
 
+/* linux.rootfsPropagation on the new root, once it is "/". */
+static int
+root_propagation (const struct linux_config *lc, ecirun_error_t *err)
+{
+  if (lc && lc->rootfs_propagation && *lc->rootfs_propagation)
+    {
+      long prop = mount_propagation_from_name (lc->rootfs_propagation);
+      if (prop > 0 && mount (NULL, "/", NULL, prop, NULL) < 0)
+        return make_error (err, errno, "set propagation of the new root");
+    }
+  return 0;
+}
+
 int
 rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_error_t *err)
 {
@@ -465,13 +478,38 @@ rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_erro
     }
   if (chdir ("/") < 0)
     return make_error (err, errno, "chdir /");
-  if (lc && lc->rootfs_propagation && *lc->rootfs_propagation)
+  return root_propagation (lc, err);
+}
+
+int
+rootfs_enter_locked (const struct oci_config *c, int mntns_fd, ecirun_error_t *err)
+{
+  cleanup_close int rootfd = -1;
+
+  if (setns (mntns_fd, CLONE_NEWNS) < 0)
+    return make_error (err, errno, "enter the locked mount namespace");
+  rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0 || fchdir (rootfd) < 0)
+    return make_error (err, errno, "chdir / in the locked mount namespace");
+  /* The copy made every mount a slave: give back the propagation the config asked for. */
+  for (size_t i = 0; i < c->n_mounts; i++)
     {
-      long prop = mount_propagation_from_name (lc->rootfs_propagation);
-      if (prop > 0 && mount (NULL, "/", NULL, prop, NULL) < 0)
-        return make_error (err, errno, "set propagation of the new root");
+      const struct mount_config *m = &c->mounts[i];
+      struct mount_opts o = { 0 };
+      int r = 0;
+
+      if (mount_opts_parse (m->options, m->n_options, &o, err) < 0)
+        return -1;
+      if (o.propagation)
+        {
+          cleanup_close int mounted = fs_open_in_root (rootfd, m->destination, O_PATH, 0, err);
+          r = mounted < 0 ? -1 : set_propagation (mounted, o.propagation, m->destination, err);
+        }
+      mount_opts_release (&o);
+      if (r < 0)
+        return -1;
     }
-  return 0;
+  return root_propagation (c->linux_cfg, err);
 }
 
 static int

@@ -32,6 +32,9 @@ int rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, stru
 int rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_error_t *err);
 /* After pivot_root: readonly paths, masked paths, root.readonly. */
 int rootfs_finalize (const struct oci_config *c, ecirun_error_t *err);
+/* Enter the locked copy of the mount namespace (isolation_locked_mntns) and give back the
+   propagation of the root and of the mounts that the copy turned into slaves. */
+int rootfs_enter_locked (const struct oci_config *c, int mntns_fd, ecirun_error_t *err);
 /* Bind the pty slave over /dev/console (after pivot_root). */
 int rootfs_bind_console (const char *slave_path, ecirun_error_t *err);
 

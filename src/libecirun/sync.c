@@ -32,6 +32,8 @@ sync_stage_name (enum sync_stage s)
     [SYNC_SECCOMP_FD] = "seccomp-fd",
     [SYNC_FD_RECEIVED] = "fd-received",
     [SYNC_WARNING] = "warning",
+    [SYNC_LOCK_MOUNTS] = "lock-mounts",
+    [SYNC_MNTNS_FD] = "mntns-fd",
     [SYNC_READY] = "ready",
     [SYNC_ERROR] = "error",
   };

@@ -23,6 +23,8 @@ enum sync_stage
   SYNC_SECCOMP_FD,   /* init -> parent: fd is the seccomp listener */
   SYNC_FD_RECEIVED,  /* parent -> init */
   SYNC_WARNING,      /* init -> parent: payload is a message to log */
+  SYNC_LOCK_MOUNTS,  /* init -> parent: mounts final, make the locked copy of the namespace */
+  SYNC_MNTNS_FD,     /* parent -> init: fd is the locked mount namespace to enter */
   SYNC_READY,        /* init -> parent: about to block on exec.fifo */
   SYNC_ERROR,        /* either way: payload is the error message */
 };

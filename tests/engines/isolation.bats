@@ -312,3 +312,18 @@ EOF
 	assert_ok
 	assert_out_contains TMPFS-OK PIDNS=1 NEWPROC-OK OVERLAY-OK NESTED-USERNS-UID=0 IPFWD=1 SUBCGROUP-OK
 }
+
+@test "docker run --privileged: a read-only volume cannot be remounted read-write or unmounted" {
+	TESTDIR=$(mktemp -d /tmp/ecirun-ro.XXXXXX)
+	chmod 0755 "$TESTDIR"
+	echo original >"$TESTDIR/f"
+	drun --privileged -v "$TESTDIR:/vol:ro" "$IMG" sh -c '
+		mount -o remount,bind,rw /vol 2>/dev/null && echo REMOUNTED
+		umount /vol 2>/dev/null && echo UNMOUNTED
+		echo pwned 2>/dev/null > /vol/f && echo WROTE
+		grep " /vol " /proc/self/mountinfo | grep -q " ro," && echo still-ro'
+	assert_ok
+	refute_out_contains REMOUNTED UNMOUNTED WROTE
+	assert_out_contains still-ro
+	assert_eq "$(cat "$TESTDIR/f")" original "the volume's file on the host"
+}
