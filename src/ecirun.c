@@ -75,7 +75,9 @@ usage (FILE *out)
            "  --version, --help\n"
            "\nIsolation (always on): every container gets its own user namespace with an\n"
            "exclusive block of host IDs, never host root; host namespaces are refused;\n"
-           "the rootfs, bind mounts and devices are ID-mapped into the container.\n"
+           "the rootfs, bind mounts and devices are ID-mapped into the container;\n"
+           "restricted host paths are refused as mounts; the mounts made at creation\n"
+           "are locked by the kernel (no unmount, move or remount read-write inside).\n"
            "\nAdmin policy: /etc/ecirun/ecirun.json (ECIRUN_POLICY overrides the path;\n"
            "missing = defaults; see docs/policy.md and `ecirun features`). Keys:\n"
            "  idPool {uidFirst, gidFirst, size}  host IDs handed out (default: the ecirun\n"
@@ -84,7 +86,13 @@ usage (FILE *out)
            "  onExhaustion            \"refuse\" (default): create fails when no block is free\n"
            "  stateDir                where ID-block records live (default /var/lib/ecirun)\n"
            "  idmapFallback           \"none\" (default): fail where ID-mapped mounts are\n"
-           "                          impossible\n");
+           "                          impossible\n"
+           "  restrictedMounts        host paths refused as bind sources or root, with what\n"
+           "                          is inside them and every directory holding them\n"
+           "                          (default: /boot /dev /etc /proc /root /sys, the\n"
+           "                          engines' sockets and data, ecirun's own state)\n"
+           "  allowedMounts           patterns (*, {id}) allowed inside restricted paths\n"
+           "                          (default: the engines' per-container files, volumes)\n");
 }
 
 void

@@ -29,6 +29,17 @@ teardown() {
 	done
 }
 
+@test "--help describes every key of the admin policy (those docs/policy.md documents)" {
+	local keys k
+	keys=$(sed -n 's/^### `\([A-Za-z]*\)`.*/\1/p' "$INTEGRATION_ROOT/../../docs/policy.md")
+	[ "$(wc -w <<<"$keys")" -ge 7 ] || fail "docs/policy.md lists too few keys: $keys"
+	ecirun --help
+	assert_ok
+	for k in $keys; do
+		assert_out_contains "  $k "
+	done
+}
+
 @test "unknown command: one clear error line" {
 	ecirun no-such-command
 	assert_fail
