@@ -188,6 +188,12 @@ features_json (void)
   str (g, "refused");
   str (g, "idMappedMounts");
   str (g, "rootfs, bind mounts, devices");
+  str (g, "restrictedMounts");
+  str (g, "refused (policy restrictedMounts, allowedMounts)");
+  str (g, "creationMounts");
+  str (g, "locked (except with --no-pivot)");
+  str (g, "cgroup");
+  str (g, "delegated to the container's root");
   yajl_gen_map_close (g);
   str (g, "policy");
   if (policy)
