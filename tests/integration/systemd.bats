@@ -2,7 +2,7 @@
 # A system workload: systemd as the container's init, with every capability
 # (what `docker run --privileged` gives) and a writable cgroup file system, all
 # confined to the container's user namespace. The rootfs is a Debian minbase
-# with systemd, built once by build-systemd-rootfs.sh (debootstrap from the
+# with systemd, built once by build-debian-rootfs.sh (debootstrap from the
 # Debian archive; the test is skipped, and counted as skipped, when the archive
 # cannot be reached).
 
@@ -13,9 +13,9 @@ SYSTEMD_ROOTFS=${SYSTEMD_ROOTFS:-$INTEGRATION_ROOT/.cache/systemd-rootfs}
 setup() {
 	setup_bundle
 	local rc=0
-	"$INTEGRATION_ROOT/build-systemd-rootfs.sh" "$SYSTEMD_ROOTFS" || rc=$?
+	"$INTEGRATION_ROOT/build-debian-rootfs.sh" "$SYSTEMD_ROOTFS" systemd,systemd-sysv || rc=$?
 	[ "$rc" -ne 2 ] || skip "the Debian archive is unreachable: no systemd rootfs"
-	[ "$rc" -eq 0 ] || fail "build-systemd-rootfs.sh failed (status $rc)"
+	[ "$rc" -eq 0 ] || fail "build-debian-rootfs.sh failed (status $rc)"
 	rm -rf "$BUNDLE/rootfs"
 	cp -a "$SYSTEMD_ROOTFS" "$BUNDLE/rootfs"
 	local caps

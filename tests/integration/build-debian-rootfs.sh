@@ -1,22 +1,23 @@
 #!/bin/bash
-# Build a Debian rootfs with systemd as its init, for the system-workload tests.
+# Build a Debian rootfs with extra packages, for the system-workload tests
+# (systemd as init, Docker-in-Docker).
 #
-# Usage: build-systemd-rootfs.sh [DEST]   (default: tests/integration/.cache/systemd-rootfs)
+# Usage: build-debian-rootfs.sh DEST PACKAGES   (PACKAGES: comma-separated, e.g. systemd,systemd-sysv)
 #
-# debootstrap (minbase + systemd) from the Debian archive this host's apt uses;
+# debootstrap (minbase + PACKAGES) from the Debian archive this host's apt uses;
 # no image registry. Idempotent and safe against concurrent callers: it builds
 # into a temporary directory under a lock and renames it into place, with a
 # stamp written last. Exit status 2 means the archive could not be reached.
 set -euo pipefail
 
-HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
-DEST=${1:-$HERE/.cache/systemd-rootfs}
+DEST=${1:?usage: build-debian-rootfs.sh DEST PACKAGES}
+PACKAGES=${2:?usage: build-debian-rootfs.sh DEST PACKAGES}
 SUITE=${SUITE:-bookworm}
 STAMP=.ecirun-rootfs-complete
 
 [ -e "$DEST/$STAMP" ] && exit 0
 command -v debootstrap >/dev/null || {
-	echo "build-systemd-rootfs.sh: debootstrap is missing (apt-get install debootstrap)" >&2
+	echo "build-debian-rootfs.sh: debootstrap is missing (apt-get install debootstrap)" >&2
 	exit 1
 }
 
@@ -32,21 +33,21 @@ mirror=${mirror:-http://deb.debian.org/debian}
 
 parent=$(dirname "$DEST")
 mkdir -p "$parent"
-exec 9>"$parent/.systemd-rootfs.lock"
+exec 9>"$DEST.lock"
 flock 9
 [ -e "$DEST/$STAMP" ] && exit 0
 rm -rf "$DEST"
 
-tmp=$(mktemp -d "$parent/.systemd-rootfs.XXXXXX")
+tmp=$(mktemp -d "$DEST.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-log="$parent/debootstrap.log"
+log="$DEST.debootstrap.log"
 ok=
 for attempt in 1 2; do
-	if debootstrap --variant=minbase --include=systemd,systemd-sysv "$SUITE" "$tmp/root" "$mirror" >"$log" 2>&1; then
+	if debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$tmp/root" "$mirror" >"$log" 2>&1; then
 		ok=1
 		break
 	fi
-	echo "build-systemd-rootfs.sh: debootstrap attempt $attempt failed (see $log)" >&2
+	echo "build-debian-rootfs.sh: debootstrap attempt $attempt failed (see $log)" >&2
 	rm -rf "$tmp/root"
 done
 if [ -z "$ok" ]; then
@@ -55,7 +56,7 @@ if [ -z "$ok" ]; then
 	exit 1
 fi
 rm -f "$tmp"/root/var/cache/apt/archives/*.deb
-echo ecirun-systemd >"$tmp/root/etc/hostname"
+echo ecirun-debian >"$tmp/root/etc/hostname"
 touch "$tmp/root/$STAMP"
 chmod 0755 "$tmp/root"
 mv -T "$tmp/root" "$DEST"
