@@ -92,7 +92,11 @@ usage (FILE *out)
            "                          (default: /boot /dev /etc /proc /root /sys, the\n"
            "                          engines' sockets and data, ecirun's own state)\n"
            "  allowedMounts           patterns (*, {id}) allowed inside restricted paths\n"
-           "                          (default: the engines' per-container files, volumes)\n");
+           "                          (default: the engines' per-container files, volumes)\n"
+           "  allowedDevices          patterns of the host devices (linux.devices, --device,\n"
+           "                          --privileged) a container may get (default: the\n"
+           "                          standard nodes, /dev/fuse, /dev/net/tun); raw block\n"
+           "                          devices and /dev/mem, kmem, port never\n");
 }
 
 void

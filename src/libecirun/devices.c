@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/mount.h>
@@ -10,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "fs.h"
+#include "log.h"
 #include "sync.h"
 #include "syscalls.h"
 #include "utils.h"
@@ -96,17 +98,68 @@ listed_in_config (const struct linux_config *lc, const char *path)
   return false;
 }
 
-/* Devices no container gets, even --privileged (which lists every host node): raw disks and
-   physical memory would hand the host over; /dev/ptmx is the link to the container's own
-   devpts instance. */
+/* Devices no container gets, whatever the policy allows, even --privileged (which lists every
+   host node): raw disks and physical memory would hand the host over; /dev/ptmx is the link
+   to the container's own devpts instance. */
 static bool
 device_withheld (const struct device_config *d)
 {
-  if (strcmp (d->path, "/dev/ptmx") == 0)
+  if (d->path && strcmp (d->path, "/dev/ptmx") == 0)
     return true;
   if (d->type == 'b')
     return true;
   return d->type == 'c' && d->major == 1 && (d->minor == 1 || d->minor == 2 || d->minor == 4);
+}
+
+static bool
+device_allowed (const char *path, char *const *allowed)
+{
+  for (size_t i = 0; allowed && allowed[i]; i++)
+    if (fnmatch (allowed[i], path, FNM_PATHNAME) == 0)
+      return true;
+  return false;
+}
+
+void
+devices_apply_policy (struct linux_config *lc, char *const *allowed, const char *policy_path)
+{
+  cleanup_free char *never = NULL, *unlisted = NULL;
+  size_t kept = 0, never_len = 0, unlisted_len = 0;
+  FILE *never_f = open_memstream (&never, &never_len);
+  FILE *unlisted_f = open_memstream (&unlisted, &unlisted_len);
+
+  for (size_t i = 0; lc && i < lc->n_devices; i++)
+    {
+      struct device_config *d = &lc->devices[i];
+      FILE *to = NULL;
+
+      if (d->path == NULL)
+        ; /* devices_foreach reports it */
+      else if (device_withheld (d))
+        to = strcmp (d->path, "/dev/ptmx") == 0 ? NULL : never_f;
+      else if (!device_allowed (d->path, allowed))
+        to = unlisted_f;
+      if (d->path && (to || device_withheld (d)))
+        {
+          if (to)
+            fprintf (to, "%s%s", ftell (to) ? ", " : "", d->path);
+          free (d->path);
+          continue;
+        }
+      lc->devices[kept++] = *d;
+    }
+  if (lc)
+    lc->n_devices = kept;
+  fclose (never_f);
+  fclose (unlisted_f);
+  /* One line each: --privileged lists every device of the host. */
+  if (*unlisted)
+    log_warning ("linux.devices withheld from the container, not in allowedDevices of %s: %s",
+                 policy_path, unlisted);
+  if (*never)
+    log_warning ("linux.devices withheld from the container (raw block devices and /dev/mem, "
+                 "/dev/kmem, /dev/port are never given): %s",
+                 never);
 }
 
 /* Call fn for every device the container gets: the defaults the config does not override,

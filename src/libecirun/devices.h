@@ -27,6 +27,10 @@ int devices_create (int rootfd, const struct linux_config *lc, bool bind, struct
 /* /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr, /dev/ptmx, /dev/core links. */
 int devices_create_links (int rootfd, ecirun_error_t *err);
 
+/* Keep only the linux.devices entries the admin policy allows (patterns of allowedDevices);
+   raw block devices, /dev/mem, /dev/kmem, /dev/port and /dev/ptmx never pass. Each device
+   withheld is logged as a warning: --privileged lists every host device. */
+void devices_apply_policy (struct linux_config *lc, char *const *allowed, const char *policy_path);
 /* Append to linux.resources.devices what every container needs (the default devices, ptys,
    mknod of any node) and an allow rule for each linux.devices entry, after the config's own
    rules, as runc does: a config that denies everything still gets a working /dev. */

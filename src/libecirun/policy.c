@@ -17,8 +17,16 @@
 #define POLICY_MAX_SIZE (1u << 20)
 
 static const char *const top_keys[]
-    = { "idPool",        "blockSize",        "onExhaustion",  "stateDir",
-        "idmapFallback", "restrictedMounts", "allowedMounts", NULL };
+    = { "idPool",           "blockSize",     "onExhaustion",   "stateDir", "idmapFallback",
+        "restrictedMounts", "allowedMounts", "allowedDevices", NULL };
+
+/* The host devices a container may get through linux.devices (--device, and every host
+   device that --privileged lists): what the defaults already give, FUSE and TUN. Raw block
+   devices and /dev/mem, /dev/kmem, /dev/port are never given, whatever this list says. */
+static const char *const default_allowed_devices[] = {
+  "/dev/null", "/dev/zero", "/dev/full",    "/dev/random", "/dev/urandom",
+  "/dev/tty",  "/dev/fuse", "/dev/net/tun", NULL,
+};
 
 /* What a container must never mount from the host: kernel interfaces, the host's configuration
    and boot files, root's home, and the sockets and data of the container engines and of
@@ -338,6 +346,7 @@ policy_defaults (struct ecirun_policy *p, const char *origin)
   p->state_dir = xstrdup (POLICY_DEFAULT_STATE_DIR);
   p->restricted_mounts = strv_dup (default_restricted_mounts);
   p->allowed_mounts = strv_dup (default_allowed_mounts);
+  p->allowed_devices = strv_dup (default_allowed_devices);
 }
 
 /* restrictedMounts / allowedMounts: absolute, normalised host paths ('*' and "{id}" only in
@@ -411,8 +420,17 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
   if (p->state_dir[0] != '/')
     return cfg_error (c, "stateDir", " must be an absolute path, got \"%s\"", p->state_dir);
   if (get_mount_paths (c, root, "restrictedMounts", false, &p->restricted_mounts) < 0
-      || get_mount_paths (c, root, "allowedMounts", true, &p->allowed_mounts) < 0)
+      || get_mount_paths (c, root, "allowedMounts", true, &p->allowed_mounts) < 0
+      || get_mount_paths (c, root, "allowedDevices", true, &p->allowed_devices) < 0)
     return -1;
+  for (size_t i = 0; p->allowed_devices[i]; i++)
+    if (strncmp (p->allowed_devices[i], "/dev/", 5) != 0)
+      {
+        char path[CFG_PATH_MAX];
+        cfg_path_idx (path, "allowedDevices", i);
+        return cfg_error (c, path, " must be a path under /dev/, got \"%s\"",
+                          p->allowed_devices[i]);
+      }
 
   if (cfg_object (c, root, "idPool", NULL, &pool) < 0)
     return -1;
@@ -597,6 +615,7 @@ policy_gen (yajl_gen g, const struct ecirun_policy *p)
   gen_str (g, p->idmap_chown_fallback ? "chown" : "none");
   gen_strv (g, "restrictedMounts", p->restricted_mounts);
   gen_strv (g, "allowedMounts", p->allowed_mounts);
+  gen_strv (g, "allowedDevices", p->allowed_devices);
   yajl_gen_map_close (g);
 }
 

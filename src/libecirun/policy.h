@@ -51,9 +51,12 @@ struct ecirun_policy
   char **restricted_mounts;
   char **allowed_mounts;
 
-  /* Reserved for later keys (device allowlist, emulation switches): parsed by nobody yet,
-     always NULL/false, so the file refuses those keys as unknown. */
+  /* Patterns of the linux.devices paths a container may get (allowedDevices); the others
+     are withheld (devices_apply_policy). Never NULL once loaded. */
   char **allowed_devices;
+
+  /* Reserved for later keys (emulation switches): parsed by nobody yet, always false, so the
+     file refuses those keys as unknown. */
   bool emulate_proc, emulate_sys;
 };
 

@@ -327,3 +327,14 @@ EOF
 	assert_out_contains still-ro
 	assert_eq "$(cat "$TESTDIR/f")" original "the volume's file on the host"
 }
+
+@test "docker run --privileged: no raw disks, /dev/mem or unlisted host devices; FUSE and TUN are there" {
+	drun --privileged "$IMG" sh -c 'ls -1 /dev; ls -1 /dev/net 2>/dev/null'
+	assert_ok
+	local bad
+	bad=$(grep -Ex 'loop[0-9]+|sd[a-z]+|vd[a-z]+|nvme[0-9n]+|mem|kmem|port|kmsg|uinput|watchdog[0-9]*|tty[0-9]+' <<<"$output" || true)
+	[ -z "$bad" ] || fail "host devices the container must not get: $(echo $bad)"
+	if [ -e /dev/fuse ]; then assert_out_match '(^|'$'\n'')fuse('$'\n''|$)'; fi
+	if [ -e /dev/net/tun ]; then assert_out_match '(^|'$'\n'')tun('$'\n''|$)'; fi
+	assert_out_match '(^|'$'\n'')null('$'\n''|$)'
+}

@@ -9,6 +9,7 @@ setup() {
 
 teardown() {
 	teardown_bundle
+	unset ECIRUN_POLICY
 }
 
 # hexdev MAJOR MINOR: how busybox `stat -c %t:%T` prints a device number.
@@ -95,4 +96,31 @@ hexdev() {
 	assert_ok
 	assert_out_contains "open=1"
 	assert_out_match "Operation not permitted|Permission denied"
+}
+
+@test "linux.devices: only what allowedDevices lists; raw disks and /dev/mem never, nothing else changes" {
+	local devs='[{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0},
+		{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 420, "uid": 0, "gid": 0},
+		{"path": "/dev/loop0", "type": "b", "major": 7, "minor": 0, "fileMode": 432, "uid": 0, "gid": 0},
+		{"path": "/dev/mem", "type": "c", "major": 1, "minor": 1, "fileMode": 416, "uid": 0, "gid": 0}]'
+	update_config '.linux.devices += $d' --argjson d "$devs"
+	set_cmd 'for d in fuse kmsg loop0 mem null; do if test -e /dev/$d; then echo "has $d"; else echo "no $d"; fi; done'
+	# The default policy: /dev/fuse is allowed, /dev/kmsg is not; a block device and /dev/mem never.
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "has fuse" "no kmsg" "no loop0" "no mem" "has null"
+	assert_out_contains "not in allowedDevices of /etc/ecirun/ecirun.json: /dev/kmsg" \
+		"are never given): /dev/loop0, /dev/mem"
+	assert_nothing_left
+
+	# An admin policy that allows /dev/kmsg and (in vain) the block device and /dev/mem.
+	local policy="$BATS_TEST_TMPDIR/policy.json"
+	echo '{"allowedDevices": ["/dev/kmsg", "/dev/loop*", "/dev/mem"]}' >"$policy"
+	chmod 0644 "$policy"
+	export ECIRUN_POLICY=$policy
+	ecirun run ct1
+	unset ECIRUN_POLICY
+	assert_ok
+	assert_out_contains "no fuse" "has kmsg" "no loop0" "no mem" "has null"
+	assert_nothing_left
 }

@@ -73,6 +73,9 @@ test_defaults (void)
   TAP_OK (p.block_size == 65536 && policy_block_count (&p) == 4096,
           "defaults: 4096 blocks of 65536");
   TAP_STR_EQ (p.state_dir, "/var/lib/ecirun", "defaults: stateDir");
+  TAP_OK (strv_len (p.allowed_devices) == 8 && strcmp (p.allowed_devices[6], "/dev/fuse") == 0
+              && strcmp (p.allowed_devices[7], "/dev/net/tun") == 0,
+          "defaults: allowedDevices, the standard nodes, /dev/fuse and /dev/net/tun");
   TAP_OK (!p.idmap_chown_fallback, "defaults: idmapFallback none");
   TAP_OK (p.on_exhaustion == POLICY_EXHAUSTION_REFUSE, "defaults: onExhaustion refuse");
   TAP_STR_EQ (p.path, missing, "defaults: path kept for messages");
@@ -268,7 +271,10 @@ test_errors (void)
       "unknown key idPool.uidfirst (known keys of idPool: uidFirst, gidFirst, size)");
   expect_error ("{\"idPool\": []}", "idPool must be an object");
   expect_error ("{\"idpool\": {}}", "unknown key idpool (known keys: idPool, blockSize");
-  expect_error ("{\"allowedDevices\": []}", "unknown key allowedDevices");
+  expect_error ("{\"emulation\": {}}", "unknown key emulation");
+  expect_error ("{\"allowedDevices\": [\"/dev/fuse\", \"/etc/x\"]}",
+                "allowedDevices[1] must be a path under /dev/, got \"/etc/x\"");
+  expect_error ("{\"allowedDevices\": \"/dev/fuse\"}", "allowedDevices must be an array");
   expect_error ("{\"blockSize\": 65536, \"blockSize\": 131072}", "duplicate key blockSize");
   expect_error ("{\"blockSize\": 1000}", "blockSize must be at least 65536, got 1000");
   expect_error ("{\"blockSize\": 0}", "blockSize must be a positive integer");
