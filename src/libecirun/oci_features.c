@@ -194,6 +194,8 @@ features_json (void)
   str (g, "locked (except with --no-pivot)");
   str (g, "cgroup");
   str (g, "delegated to the container's root");
+  str (g, "hostDevices");
+  str (g, "policy allowedDevices; never raw block devices, /dev/mem, /dev/kmem, /dev/port");
   yajl_gen_map_close (g);
   str (g, "policy");
   if (policy)
