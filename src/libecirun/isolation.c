@@ -329,6 +329,34 @@ send_tree (int sync_fd, long index, int tree, ecirun_error_t *err)
   return r;
 }
 
+/* An overlay mount of config.json names host directories in its options: each must pass the
+   guard as a bind source would (the init mounts it before pivot_root, where they resolve on the
+   host). */
+static int
+check_overlay_dirs (const struct mount_guard *guard, const char *data, const char *what,
+                    ecirun_error_t *err)
+{
+  static const char *const keys[] = { "lowerdir=", "upperdir=", "workdir=", NULL };
+  cleanup_free char *copy = xstrdup (data ? data : "");
+  char *save = NULL;
+
+  for (char *opt = strtok_r (copy, ",", &save); opt; opt = strtok_r (NULL, ",", &save))
+    for (size_t k = 0; keys[k]; k++)
+      {
+        char *dirs = opt + strlen (keys[k]), *dsave = NULL;
+        if (strncmp (opt, keys[k], strlen (keys[k])) != 0)
+          continue;
+        for (char *d = strtok_r (dirs, ":", &dsave); d; d = strtok_r (NULL, ":", &dsave))
+          {
+            int fd = mount_guard_open (guard, d, false, false, what, err);
+            if (fd < 0)
+              return -1;
+            close (fd);
+          }
+      }
+  return 0;
+}
+
 int
 isolation_send_trees (const struct oci_config *c, const char *rootfs,
                       const struct mount_guard *guard, pid_t init, int sync_fd, ecirun_error_t *err)
@@ -391,10 +419,16 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs,
         return error_wrap (err, "mount `%s`", m->destination);
       bind = o.bind || (m->type && strcmp (m->type, "bind") == 0);
       recursive = o.recursive;
+      what = xasprintf ("mounts[%zu] (%s)", i, m->destination);
+      if (!bind && m->type && strcmp (m->type, "overlay") == 0
+          && check_overlay_dirs (guard, o.data, what, err) < 0)
+        {
+          mount_opts_release (&o);
+          return -1;
+        }
       mount_opts_release (&o);
       if (!bind || m->source == NULL)
         continue;
-      what = xasprintf ("mounts[%zu] (%s)", i, m->destination);
       {
         cleanup_close int src = mount_guard_open (guard, m->source, false, recursive, what, err);
         if (src < 0)

@@ -195,3 +195,14 @@ engine_policy() {
 	assert_out_eq $'mine\n0'
 	assert_nothing_left
 }
+
+@test "an overlay mount's host directories are checked like bind sources" {
+	mkdir -p "$TESTDIR/upper" "$TESTDIR/work"
+	update_config '.mounts += [{"destination": "/ovl", "type": "overlay", "source": "overlay",
+		"options": [("lowerdir=" + $l), ("upperdir=" + $u), ("workdir=" + $w)]}]' \
+		--arg l "$TESTDIR/upper:/etc" --arg u "$TESTDIR/upper" --arg w "$TESTDIR/work"
+	ecirun run ct1
+	assert_fail
+	assert_out_contains "(/ovl): \`/etc\` is the restricted host path /etc"
+	assert_nothing_left
+}
