@@ -5,7 +5,7 @@
 # namespace: the inner containers are unprivileged on the host too. The rootfs
 # is a Debian minbase with docker.io, built once by build-debian-rootfs.sh
 # (debootstrap from the Debian archive; the test is skipped, and counted as
-# skipped, when the archive cannot be reached). The inner image is the suite's
+# skipped, when debootstrap fails twice). The inner image is the suite's
 # busybox rootfs, bound read-only and `docker import`ed inside.
 
 load helpers
@@ -16,7 +16,7 @@ setup() {
 	setup_bundle
 	local rc=0 caps
 	"$INTEGRATION_ROOT/build-debian-rootfs.sh" "$DIND_ROOTFS" docker.io || rc=$?
-	[ "$rc" -ne 2 ] || skip "the Debian archive is unreachable: no Docker-in-Docker rootfs"
+	[ "$rc" -ne 2 ] || skip "debootstrap from the Debian archive failed twice (see $DIND_ROOTFS.debootstrap.log): no Docker-in-Docker rootfs"
 	[ "$rc" -eq 0 ] || fail "build-debian-rootfs.sh failed (status $rc)"
 	rm -rf "$BUNDLE/rootfs"
 	cp -a "$DIND_ROOTFS" "$BUNDLE/rootfs"
