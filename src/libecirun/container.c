@@ -24,7 +24,6 @@
 #include "idblock.h"
 #include "init.h"
 #include "isolation.h"
-#include "listener.h"
 #include "log.h"
 #include "mount_guard.h"
 #include "policy.h"
@@ -398,15 +397,6 @@ state_json_now (struct create_ctx *x, enum container_status st)
   return state_to_json (&x->state, st, false);
 }
 
-/* linux.seccomp.listenerPath: the agent gets the init's notify fd and the state. */
-static int
-send_seccomp_listener (struct create_ctx *x, int fd, ecirun_error_t *err)
-{
-  cleanup_free char *st = state_json_now (x, STATUS_CREATING);
-
-  return seccomp_send_to_listener (x->config->linux_cfg->seccomp, x->pid, st, fd, err);
-}
-
 static int
 run_runtime_hooks (struct create_ctx *x, char **ret_json, ecirun_error_t *err)
 {
@@ -490,9 +480,8 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
           }
         case SYNC_SECCOMP_FD:
           {
-            int r = send_seccomp_listener (x, m.fd, err);
-            close (m.fd);
-            if (r < 0 || sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
+            cleanup_free char *st = state_json_now (x, STATUS_CREATING);
+            if (setup_seccomp_fd (x->sync[0], lc->seccomp, x->pid, st, m.fd, err) < 0)
               return -1;
             break;
           }

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "syscalls.h"
+#include "listener.h"
 #include "log.h"
 #include "sync.h"
 #include "terminal.h"
@@ -153,6 +154,18 @@ setup_console_fd (int sync_fd, int console_sock, int master, int *ret_master, ec
   if (r < 0 || sync_send (sync_fd, SYNC_FD_RECEIVED, NULL, -1, err) < 0)
     return -1;
   return 0;
+}
+
+int
+setup_seccomp_fd (int sync_fd, const struct seccomp_config *s, pid_t pid, const char *state_json,
+                  int fd, ecirun_error_t *err)
+{
+  int r = seccomp_send_to_listener (s, pid, state_json, fd, err);
+
+  close (fd);
+  if (r < 0)
+    return -1;
+  return sync_send (sync_fd, SYNC_FD_RECEIVED, NULL, -1, err);
 }
 
 int

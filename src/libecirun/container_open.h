@@ -45,6 +45,12 @@ int wait_forwarding_signals (pid_t pid, int pidfd, const sigset_t *fwd, ecirun_e
  *ret_master for a foreground run) and acknowledge it. */
 int setup_console_fd (int sync_fd, int console_sock, int master, int *ret_master,
                       ecirun_error_t *err);
+/* The setup loops of create and exec: give a process's seccomp notify fd (closed here) to the
+   agent at s->listenerPath with the container's state, and acknowledge it. */
+struct seccomp_config;
+int setup_seccomp_fd (int sync_fd, const struct seccomp_config *s, pid_t pid,
+                      const char *state_json, int fd, ecirun_error_t *err);
+
 /* The stages every setup loop treats alike: 0 handled (a warning), 1 the peer is ready, -1 an
    error it reported or an unexpected stage. */
 struct sync_msg;

@@ -16,7 +16,6 @@
 #include "cgroup.h"
 #include "container_open.h"
 #include "init.h"
-#include "listener.h"
 #include "log.h"
 #include "state.h"
 #include "sync.h"
@@ -308,9 +307,8 @@ drive_setup (struct exec_ctx *x, ecirun_error_t *err)
             /* The exec'd process has its own filter, hence its own notify fd: the container's
                agent gets it too, with the container's state (as runc does). */
             cleanup_free char *st = state_to_json (x->op.state, x->op.status, false);
-            int r = seccomp_send_to_listener (x->cfg->linux_cfg->seccomp, x->pid, st, m.fd, err);
-            close (m.fd);
-            if (r < 0 || sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
+            if (setup_seccomp_fd (x->sync[0], x->cfg->linux_cfg->seccomp, x->pid, st, m.fd, err)
+                < 0)
               return -1;
             break;
           }

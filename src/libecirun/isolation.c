@@ -18,6 +18,7 @@
 #include "devices.h"
 #include "mount_guard.h"
 #include "mount_opts.h"
+#include "mountinfo.h"
 #include "overlay.h"
 #include "sync.h"
 #include "syscalls.h"
@@ -56,14 +57,13 @@ locked_mntns_child (int mnt, int user, int sock)
     goto fail;
   step = "open the new mount namespace";
   ns = openat (self, "ns/mnt", O_RDONLY | O_CLOEXEC);
-  if (ns < 0 || send_with_fd (sock, "ok", 2, ns) < 0)
+  if (ns < 0)
     goto fail;
-  _exit (0);
+  _exit (sync_send (sock, SYNC_MNTNS_FD, NULL, ns, NULL) < 0 ? 2 : 0);
 fail:
   {
-    cleanup_free char *msg = xasprintf ("%s: %s", step, strerror (errno));
-    if (write (sock, msg, strlen (msg)) < 0)
-      _exit (2);
+    cleanup_free char *msg = xasprintf ("lock the mounts: %s: %s", step, strerror (errno));
+    sync_send (sock, SYNC_ERROR, msg, -1, NULL);
   }
   _exit (1);
 }
@@ -75,14 +75,8 @@ isolation_locked_mntns (pid_t init, ecirun_error_t *err)
   cleanup_free char *user_path = xasprintf ("/proc/%d/ns/user", (int)init);
   cleanup_close int mnt = open (mnt_path, O_RDONLY | O_CLOEXEC);
   cleanup_close int user = open (user_path, O_RDONLY | O_CLOEXEC);
-  char buf[512] = "";
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = buf, .iov_len = sizeof (buf) - 1 };
-  struct msghdr msg
-      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
-  struct cmsghdr *cm;
-  int sp[2], fd = -1, status;
-  ssize_t n;
+  struct sync_msg m;
+  int sp[2], r;
   pid_t pid;
 
   if (mnt < 0 || user < 0)
@@ -102,17 +96,14 @@ isolation_locked_mntns (pid_t init, ecirun_error_t *err)
       locked_mntns_child (mnt, user, sp[1]);
     }
   close (sp[1]);
-  n = recvmsg (sp[0], &msg, MSG_CMSG_CLOEXEC);
+  r = sync_expect (sp[0], SYNC_MNTNS_FD, &m, err);
   close (sp[0]);
-  waitpid (pid, &status, 0);
-  for (cm = n > 0 ? CMSG_FIRSTHDR (&msg) : NULL; cm; cm = CMSG_NXTHDR (&msg, cm))
-    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-      memcpy (&fd, CMSG_DATA (cm), sizeof (int));
-  if (fd >= 0)
-    return fd;
-  if (n > 0)
-    buf[n] = '\0';
-  return make_error (err, 0, "lock the mounts: %s", n > 0 ? buf : "the helper died");
+  waitpid (pid, NULL, 0);
+  if (r < 0)
+    return -1;
+  if (m.fd < 0)
+    return make_error (err, 0, "lock the mounts: no namespace received");
+  return m.fd;
 }
 
 /* The host ID of container ID 0 in /proc/<pid>/<map>. */
@@ -357,9 +348,9 @@ check_overlay_dirs (const struct mount_guard *guard, const char *data, const cha
   return 0;
 }
 
-int
-isolation_send_trees (const struct oci_config *c, const char *rootfs,
-                      const struct mount_guard *guard, pid_t init, int sync_fd, ecirun_error_t *err)
+static int
+send_trees (const struct oci_config *c, const char *rootfs, const struct mount_guard *guard,
+            pid_t init, int sync_fd, ecirun_error_t *err)
 {
   cleanup_free char *path = xasprintf ("/proc/%d/ns/user", (int)init);
   cleanup_close int userns = open (path, O_RDONLY | O_CLOEXEC);
@@ -439,4 +430,21 @@ isolation_send_trees (const struct oci_config *c, const char *rootfs,
         return -1;
     }
   return 0;
+}
+
+int
+isolation_send_trees (const struct oci_config *c, const char *rootfs,
+                      const struct mount_guard *guard, pid_t init, int sync_fd, ecirun_error_t *err)
+{
+  /* One read of the host's mounts serves every rbind source. */
+  struct mount_guard g = *guard;
+  struct mountinfo_entry *mounts = NULL;
+  int r;
+
+  if (mountinfo_read ("/proc/self/mountinfo", &mounts, &g.n_mounts, err) < 0)
+    return -1;
+  g.mounts = mounts;
+  r = send_trees (c, rootfs, &g, init, sync_fd, err);
+  mountinfo_free (mounts, g.n_mounts);
+  return r;
 }

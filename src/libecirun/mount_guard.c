@@ -179,30 +179,24 @@ static int
 check_submounts (const struct mount_guard *g, const char *real, const char *what,
                  const char *source, ecirun_error_t *err)
 {
-  struct mountinfo_entry *mi = NULL;
-  const struct mountinfo_entry *bad;
   cleanup_free char *host = NULL;
   const char *rule;
-  size_t n = 0;
-  int ret = 0;
+  const struct mountinfo_entry *bad
+      = mount_guard_refused_submount (g, g->mounts, g->n_mounts, real, &host, &rule);
 
-  if (mountinfo_read ("/proc/self/mountinfo", &mi, &n, err) < 0)
-    return -1;
-  bad = mount_guard_refused_submount (g, mi, n, real, &host, &rule);
   if (bad && host)
-    ret = make_error (err, 0,
-                      "%s: `%s` has %s mounted below it, which shows the restricted host path "
-                      "%s (%s); containers may not mount it (restrictedMounts and allowedMounts "
-                      "in %s)",
-                      what, source, bad->mount_point, host, rule,
-                      g->policy->path ? g->policy->path : POLICY_PATH);
-  else if (bad)
-    ret = make_error (err, 0,
-                      "%s: `%s` has the host's %s mounted below it at %s; containers may not "
-                      "mount it",
-                      what, source, rule, bad->mount_point);
-  mountinfo_free (mi, n);
-  return ret;
+    return make_error (err, 0,
+                       "%s: `%s` has %s mounted below it, which shows the restricted host path "
+                       "%s (%s); containers may not mount it (restrictedMounts and "
+                       "allowedMounts in %s)",
+                       what, source, bad->mount_point, host, rule,
+                       g->policy->path ? g->policy->path : POLICY_PATH);
+  if (bad)
+    return make_error (err, 0,
+                       "%s: `%s` has the host's %s mounted below it at %s; containers may not "
+                       "mount it",
+                       what, source, rule, bad->mount_point);
+  return 0;
 }
 
 int

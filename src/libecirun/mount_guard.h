@@ -9,11 +9,17 @@
 #include "error.h"
 #include "policy.h"
 
+struct mountinfo_entry;
+
 struct mount_guard
 {
   const struct ecirun_policy *policy; /* restrictedMounts, allowedMounts */
   const char *id;                     /* the container's id: "{id}" in allowedMounts */
   const char *state_root;             /* this ecirun's --root, always restricted */
+  /* The host's mounts (/proc/self/mountinfo), read once by the caller: what an rbind source
+     brings along. */
+  const struct mountinfo_entry *mounts;
+  size_t n_mounts;
 };
 
 enum mount_guard_verdict
@@ -34,7 +40,8 @@ enum mount_guard_verdict mount_guard_check (const struct mount_guard *g, const c
 
 /* Open source as the host sees it (symlinks followed; relative to the cwd) with O_PATH, and
    check the path it resolves to; a refusal is one error naming `what`, the path and the rule.
-   recursive (rbind): the mounts below the source come along, and each must pass too. The fd
+   recursive (rbind): the mounts below the source (g->mounts) come along, and each must pass
+   too. The fd
    returned is what must be used (cloned) afterwards, so nothing can be swapped in. */
 int mount_guard_open (const struct mount_guard *g, const char *source, bool as_rootfs,
                       bool recursive, const char *what, ecirun_error_t *err);
@@ -46,7 +53,6 @@ int mount_guard_open (const struct mount_guard *g, const char *source, bool as_r
    A kernel file system (proc, sysfs, ...) mounted below is refused as the host's own
    (*ret_host NULL, *ret_rule its type); any other mount with no origin elsewhere (a tmpfs of
    its own) passes. */
-struct mountinfo_entry;
 const struct mountinfo_entry *mount_guard_refused_submount (const struct mount_guard *g,
                                                             const struct mountinfo_entry *mi,
                                                             size_t n, const char *real,
