@@ -25,7 +25,7 @@
 #include "init.h"
 #include "isolation.h"
 #include "log.h"
-#include "mount_guard.h"
+#include "mount_trees.h"
 #include "policy.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -429,10 +429,13 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
     return -1;
   {
     cleanup_free char *state_root = realpath (x->o->root, NULL);
-    struct mount_guard guard = { .policy = &x->policy,
+    struct mount_trees_ctx t = { .config = x->config,
+                                 .rootfs = x->rootfs,
+                                 .bundle = x->bundle,
                                  .id = x->o->id,
-                                 .state_root = state_root ? state_root : x->o->root };
-    if (isolation_send_trees (x->config, x->rootfs, &guard, x->pid, x->sync[0], err) < 0)
+                                 .state_root = state_root ? state_root : x->o->root,
+                                 .policy = &x->policy };
+    if (mount_trees_send (&t, x->pid, x->sync[0], err) < 0)
       return -1;
   }
   /* Lowering it needs CAP_SYS_RESOURCE on the host, which the init does not have. */

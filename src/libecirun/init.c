@@ -352,6 +352,14 @@ receive_trees (int sync_fd, size_t n_mounts, struct init_trees *t, ecirun_error_
           t->mounts[0] = m.fd;
           t->overlay = xstrdup (m.payload);
           continue;
+        case SYNC_OVERLAY_DIR:
+          idx = strtol (m.payload, NULL, 10);
+          if (idx >= 0 && idx < (long)n_mounts && m.fd >= 0)
+            {
+              rootfs_add_overlay_dir (t, idx, m.fd);
+              continue;
+            }
+          goto unexpected;
         case SYNC_DEVICE_FD:
           t->devices = xrealloc (t->devices, (t->n_devices + 1) * sizeof (*t->devices));
           t->devices[t->n_devices].path = xstrdup (m.payload);
@@ -366,6 +374,7 @@ receive_trees (int sync_fd, size_t n_mounts, struct init_trees *t, ecirun_error_
             }
           /* fallthrough */
         default:
+        unexpected:
           if (m.fd >= 0)
             close (m.fd);
           return make_error (err, 0, "sync: unexpected stage %s (%s)", sync_stage_name (m.stage),
@@ -502,6 +511,7 @@ init_run (const struct init_args *a)
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   trees.mounts = xmalloc0 ((c->n_mounts + 1) * sizeof (int));
+  trees.overlay_dirs = xmalloc0 ((c->n_mounts + 1) * sizeof (*trees.overlay_dirs));
   for (size_t i = 0; i <= c->n_mounts; i++)
     trees.mounts[i] = -1;
   if (receive_trees (a->sync_fd, c->n_mounts, &trees, &err) < 0)

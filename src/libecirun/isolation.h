@@ -15,17 +15,6 @@
    validated. *ret_owner_fd holds the joined user namespace open (-1 when none). */
 int isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_error_t *err);
 
-/* Clone the rootfs (index -1) and every bind-mount source, ID-mapped into the user namespace
-   of `init`, and send each to the init (SYNC_MOUNT_FD) to be attached in its mount namespace.
-   A source whose file system cannot be ID-mapped fails with a clear error, unless it is a
-   kernel pseudo file system (proc, sysfs, ...), bound as it is.
-   The rootfs and every bind source must pass the restricted-mounts guard first: each is
-   opened once, checked where it really resolves to, and that very fd is cloned. */
-struct mount_guard;
-int isolation_send_trees (const struct oci_config *c, const char *rootfs,
-                          const struct mount_guard *guard, pid_t init, int sync_fd,
-                          ecirun_error_t *err);
-
 /* A copy of the init's mount namespace owned by its user namespace, made through a copy owned
    by the host's: the kernel then locks every mount in it (MNT_LOCKED and the MNT_LOCK_* flags),
    so the container cannot unmount, move or loosen (read-only, nosuid, nodev, noexec) what the

@@ -1,19 +1,16 @@
-/* Restricted host mounts: see mount_guard.h and docs/policy.md. */
+/* Restricted host mounts, the verdicts: see mount_guard.h and docs/policy.md. What a source is
+   (its mount and file system) is found in mount_source.c. */
 #include <config.h>
 #include "mount_guard.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <limits.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include "mountinfo.h"
 #include "utils.h"
 
 /* path is dir or below it (both absolute, normalised). */
-static bool
-path_within (const char *path, const char *dir)
+bool
+guard_path_within (const char *path, const char *dir)
 {
   size_t n = strlen (dir);
 
@@ -22,48 +19,111 @@ path_within (const char *path, const char *dir)
   return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-static char *
-expand_id (const char *pattern, const char *id)
+/* The values of the token tok[0..len) ("{id}", "{net}", "{ipc}"), NULL-terminated (empty: the
+   pattern matches nothing); NULL when tok is an engine directory token instead. id_buf holds
+   the id's own one-entry list. */
+static const char *const *
+token_values (const struct mount_guard *g, const char *tok, size_t len, const char *id_buf[2])
 {
-  const char *at = strstr (pattern, "{id}");
-  char *rest, *r;
-
-  if (at == NULL)
-    return xstrdup (pattern);
-  rest = expand_id (at + 4, id);
-  r = xasprintf ("%.*s%s%s", (int)(at - pattern), pattern, id ? id : "", rest);
-  free (rest);
-  return r;
+  static const char *const none[] = { NULL };
+#define TOKEN_IS(s) (len == sizeof (s) - 1 && strncmp (tok, s, len) == 0)
+  if (TOKEN_IS ("{id}"))
+    {
+      id_buf[0] = g->id && *g->id ? g->id : NULL;
+      id_buf[1] = NULL;
+      return id_buf;
+    }
+  if (TOKEN_IS ("{net}"))
+    return g->net_ids ? (const char *const *)g->net_ids : none;
+  if (TOKEN_IS ("{ipc}"))
+    return g->ipc_ids ? (const char *const *)g->ipc_ids : none;
+#undef TOKEN_IS
+  return NULL;
 }
 
-bool
-mount_guard_pattern_covers (const char *pattern, const char *id, const char *path)
+/* Every concrete pattern of `pattern` (its tokens replaced by each of their values), appended to
+ *v (of *n). */
+static void
+expand (const struct mount_guard *g, const char *pattern, char ***v, size_t *n)
 {
-  cleanup_free char *pat = expand_id (pattern, id);
-  cleanup_free char *prefix = xstrdup (path);
-  size_t len = strlen (prefix);
+  const char *open = strchr (pattern, '{'), *close = open ? strchr (open, '}') : NULL;
+  const char *const *vals;
+  const char *id_buf[2];
+  size_t len;
 
-  /* With no container id, "{id}" must match nothing rather than the empty string. */
-  if (strstr (pattern, "{id}") && (id == NULL || *id == '\0'))
-    return false;
-  /* path itself, then each ancestor down to "/". */
-  for (;;)
+  if (open == NULL || close == NULL)
     {
-      if (fnmatch (pat, prefix, FNM_PATHNAME | FNM_PERIOD) == 0)
-        return true;
-      while (len > 1 && prefix[len - 1] != '/')
-        len--;
-      if (len <= 1)
-        return false;
-      prefix[--len] = '\0';
+      *v = xrealloc (*v, (*n + 2) * sizeof (**v));
+      (*v)[(*n)++] = xstrdup (pattern);
+      (*v)[*n] = NULL;
+      return;
+    }
+  len = close - open + 1;
+  vals = token_values (g, open, len, id_buf);
+  if (vals == NULL)
+    {
+      /* An engine directory token: its default, and every directory found for this create. */
+      for (int k = 0; k < ENGINE_N_DIRS; k++)
+        {
+          const char *t = engine_dir_token (k);
+          char *const *found = g->engine ? g->engine->dirs[k] : NULL;
+          if (strlen (t) != len || strncmp (open, t, len) != 0)
+            continue;
+          {
+            cleanup_free char *d = xasprintf ("%.*s%s%s", (int)(open - pattern), pattern,
+                                              engine_dir_default (k), close + 1);
+            expand (g, d, v, n);
+          }
+          for (size_t i = 0; found && found[i]; i++)
+            {
+              cleanup_free char *d
+                  = xasprintf ("%.*s%s%s", (int)(open - pattern), pattern, found[i], close + 1);
+              expand (g, d, v, n);
+            }
+        }
+      return;
+    }
+  for (size_t i = 0; vals[i]; i++)
+    {
+      cleanup_free char *d
+          = xasprintf ("%.*s%s%s", (int)(open - pattern), pattern, vals[i], close + 1);
+      /* A value never brings tokens of its own. */
+      if (strchr (vals[i], '{') == NULL)
+        expand (g, d, v, n);
     }
 }
 
-static bool
-allowed (const struct mount_guard *g, const char *path)
+bool
+mount_guard_pattern_covers (const struct mount_guard *g, const char *pattern, const char *path)
+{
+  cleanup_strv char **pats = xmalloc0 (sizeof (char *));
+  size_t np = 0;
+
+  expand (g, pattern, &pats, &np);
+  for (size_t i = 0; i < np; i++)
+    {
+      cleanup_free char *prefix = xstrdup (path);
+      size_t len = strlen (prefix);
+      /* path itself, then each ancestor down to "/". */
+      for (;;)
+        {
+          if (fnmatch (pats[i], prefix, FNM_PATHNAME | FNM_PERIOD) == 0)
+            return true;
+          while (len > 1 && prefix[len - 1] != '/')
+            len--;
+          if (len <= 1)
+            break;
+          prefix[--len] = '\0';
+        }
+    }
+  return false;
+}
+
+bool
+guard_allowed (const struct mount_guard *g, const char *path)
 {
   for (char *const *a = g->policy->allowed_mounts; a && *a; a++)
-    if (mount_guard_pattern_covers (*a, g->id, path))
+    if (mount_guard_pattern_covers (g, *a, path))
       return true;
   return false;
 }
@@ -73,20 +133,21 @@ check_one (const struct mount_guard *g, const char *rule, const char *path, bool
 {
   if (strcmp (path, rule) == 0)
     return MOUNT_GUARD_IS;
-  if (path_within (rule, path))
+  if (guard_path_within (rule, path))
     return MOUNT_GUARD_CONTAINS;
-  if (!as_rootfs && path_within (path, rule) && !allowed (g, path))
+  if (!as_rootfs && guard_path_within (path, rule) && !guard_allowed (g, path))
     return MOUNT_GUARD_INSIDE;
   return MOUNT_GUARD_ALLOWED;
 }
 
 enum mount_guard_verdict
 mount_guard_check (const struct mount_guard *g, const char *host_path, bool as_rootfs,
-                   const char **ret_rule)
+                   const char **ret_rule, const char **ret_why)
 {
   const char *own[] = { g->state_root, g->policy->state_dir, NULL };
   enum mount_guard_verdict v;
 
+  *ret_why = NULL;
   for (char *const *r = g->policy->restricted_mounts; r && *r; r++)
     if ((v = check_one (g, *r, host_path, as_rootfs)) != MOUNT_GUARD_ALLOWED)
       {
@@ -97,150 +158,63 @@ mount_guard_check (const struct mount_guard *g, const char *host_path, bool as_r
     if ((v = check_one (g, own[i], host_path, as_rootfs)) != MOUNT_GUARD_ALLOWED)
       {
         *ret_rule = own[i];
+        *ret_why = "ecirun's own state";
+        return v;
+      }
+  for (int k = 0; g->engine && k < ENGINE_N_DIRS; k++)
+    for (char *const *d = g->engine->dirs[k]; d && *d; d++)
+      if ((v = check_one (g, *d, host_path, as_rootfs)) != MOUNT_GUARD_ALLOWED)
+        {
+          *ret_rule = *d;
+          *ret_why = engine_dir_what (k);
+          return v;
+        }
+  for (size_t i = 0; i < g->n_restricted; i++)
+    if (g->restricted[i].extra
+        && (v = check_one (g, g->restricted[i].path, host_path, as_rootfs)) != MOUNT_GUARD_ALLOWED)
+      {
+        *ret_rule = g->restricted[i].path;
+        *ret_why = g->restricted[i].why;
         return v;
       }
   *ret_rule = NULL;
   return MOUNT_GUARD_ALLOWED;
 }
 
-static bool
-kernel_fs (const char *fstype)
+static void
+strv_add_unique (char ***v, size_t *n, char *s)
 {
-  static const char *const types[]
-      = { "proc",   "sysfs",   "devtmpfs",  "debugfs",  "tracefs", "securityfs", "bpf",
-          "cgroup", "cgroup2", "configfs",  "efivarfs", "pstore",  "fusectl",    "binfmt_misc",
-          "devpts", "mqueue",  "hugetlbfs", "nsfs",     NULL };
-  for (size_t i = 0; types[i]; i++)
-    if (strcmp (fstype, types[i]) == 0)
-      return true;
-  return false;
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp ((*v)[i], s) == 0)
+      {
+        free (s);
+        return;
+      }
+  *v = xrealloc (*v, (*n + 2) * sizeof (**v));
+  (*v)[(*n)++] = s;
+  (*v)[*n] = NULL;
 }
 
-/* Where e's content lives on the host: through another mount of the same file system whose
-   root holds e's root, mounted outside `below` (NULL when there is none). */
-static char *
-host_path_of (const struct mountinfo_entry *mi, size_t n, const struct mountinfo_entry *e,
-              const char *below)
+char **
+mount_guard_places (const struct mountinfo_entry *mi, size_t n, unsigned major, unsigned minor,
+                    const char *fspath)
 {
-  const struct mountinfo_entry *best = NULL;
+  char **v = xmalloc0 (sizeof (*v));
+  size_t nv = 0;
 
-  for (size_t i = 0; i < n; i++)
-    {
-      const struct mountinfo_entry *p = &mi[i];
-      if (p == e || p->major != e->major || p->minor != e->minor
-          || path_within (p->mount_point, below) || !path_within (e->root, p->root))
-        continue;
-      /* The shortest root shows the most: prefer the file system's own mount. */
-      if (best == NULL || strlen (p->root) < strlen (best->root))
-        best = p;
-    }
-  if (best == NULL)
-    return NULL;
-  {
-    const char *rest = e->root + (strcmp (best->root, "/") == 0 ? 0 : strlen (best->root));
-    if (strcmp (best->mount_point, "/") == 0)
-      return xstrdup (*rest ? rest : "/");
-    return xasprintf ("%s%s", best->mount_point, strcmp (rest, "/") == 0 ? "" : rest);
-  }
-}
-
-const struct mountinfo_entry *
-mount_guard_refused_submount (const struct mount_guard *g, const struct mountinfo_entry *mi,
-                              size_t n, const char *real, char **ret_host, const char **ret_rule)
-{
-  *ret_host = NULL;
-  *ret_rule = NULL;
   for (size_t i = 0; i < n; i++)
     {
       const struct mountinfo_entry *e = &mi[i];
-      char *host;
+      const char *rest;
 
-      if (!path_within (e->mount_point, real) || strcmp (e->mount_point, real) == 0)
+      if (e->major != major || e->minor != minor || !guard_path_within (fspath, e->root))
         continue;
-      if (kernel_fs (e->fstype))
-        {
-          *ret_rule = e->fstype;
-          return e;
-        }
-      host = host_path_of (mi, n, e, real);
-      if (host == NULL)
-        continue;
-      if (mount_guard_check (g, host, false, ret_rule) != MOUNT_GUARD_ALLOWED)
-        {
-          *ret_host = host;
-          return e;
-        }
-      free (host);
+      rest = strcmp (e->root, "/") == 0 ? fspath : fspath + strlen (e->root);
+      if (strcmp (e->mount_point, "/") == 0)
+        strv_add_unique (&v, &nv, xstrdup (*rest ? rest : "/"));
+      else
+        strv_add_unique (&v, &nv,
+                         xasprintf ("%s%s", e->mount_point, strcmp (rest, "/") == 0 ? "" : rest));
     }
-  return NULL;
-}
-
-static int
-check_submounts (const struct mount_guard *g, const char *real, const char *what,
-                 const char *source, ecirun_error_t *err)
-{
-  cleanup_free char *host = NULL;
-  const char *rule;
-  const struct mountinfo_entry *bad
-      = mount_guard_refused_submount (g, g->mounts, g->n_mounts, real, &host, &rule);
-
-  if (bad && host)
-    return make_error (err, 0,
-                       "%s: `%s` has %s mounted below it, which shows the restricted host path "
-                       "%s (%s); containers may not mount it (restrictedMounts and "
-                       "allowedMounts in %s)",
-                       what, source, bad->mount_point, host, rule,
-                       g->policy->path ? g->policy->path : POLICY_PATH);
-  if (bad)
-    return make_error (err, 0,
-                       "%s: `%s` has the host's %s mounted below it at %s; containers may not "
-                       "mount it",
-                       what, source, rule, bad->mount_point);
-  return 0;
-}
-
-int
-mount_guard_open (const struct mount_guard *g, const char *source, bool as_rootfs, bool recursive,
-                  const char *what, ecirun_error_t *err)
-{
-  static const char *const how[] = {
-    [MOUNT_GUARD_IS] = "is",
-    [MOUNT_GUARD_CONTAINS] = "contains",
-    [MOUNT_GUARD_INSIDE] = "is inside",
-  };
-  cleanup_free char *link = NULL;
-  char real[PATH_MAX];
-  const char *rule;
-  enum mount_guard_verdict v;
-  ssize_t n;
-  int fd = open (source, O_PATH | O_CLOEXEC);
-
-  if (fd < 0)
-    return make_error (err, errno, "%s: open `%s`", what, source);
-  link = xasprintf ("/proc/self/fd/%d", fd);
-  n = readlink (link, real, sizeof (real) - 1);
-  if (n <= 0 || real[0] != '/')
-    {
-      int saved = n < 0 ? errno : ENOENT;
-      close (fd);
-      return make_error (err, saved, "%s: resolve `%s` on the host", what, source);
-    }
-  real[n] = '\0';
-  v = mount_guard_check (g, real, as_rootfs, &rule);
-  if (v == MOUNT_GUARD_ALLOWED)
-    {
-      if (recursive && check_submounts (g, real, what, source, err) < 0)
-        {
-          close (fd);
-          return -1;
-        }
-      return fd;
-    }
-  close (fd);
-  return make_error (err, 0,
-                     "%s: `%s`%s%s%s %s the restricted host path %s; containers may not mount "
-                     "it (restrictedMounts and allowedMounts in %s)",
-                     what, source, strcmp (real, source) ? " (" : "",
-                     strcmp (real, source) ? real : "", strcmp (real, source) ? ")" : "", how[v],
-                     rule, g->policy->path ? g->policy->path : POLICY_PATH);
+  return v;
 }

@@ -27,27 +27,200 @@ overlay_free (struct overlay_rootfs *o)
   if (o == NULL)
     return;
   free (o->base);
+  strv_free (o->lower);
+  free (o->upper);
+  free (o->work);
   free (o->options);
   free (o);
 }
 
-/* The value of `key=` in a comma-separated option list (commas in paths come escaped). */
-static char *
-option_value (const char *opts, const char *key)
-{
-  size_t klen = strlen (key);
-  const char *p = opts;
+static const char *const dir_keys[]
+    = { "lowerdir", "lowerdir+", "datadir+", "upperdir", "workdir", NULL };
 
-  while (p && *p)
+static bool
+is_dir_key (const char *key, size_t len)
+{
+  for (size_t i = 0; dir_keys[i]; i++)
+    if (strlen (dir_keys[i]) == len && strncmp (key, dir_keys[i], len) == 0)
+      return true;
+  return false;
+}
+
+static void
+strv_push (char ***v, size_t *n, char *s)
+{
+  *v = xrealloc (*v, (*n + 2) * sizeof (**v));
+  (*v)[(*n)++] = s;
+  (*v)[*n] = NULL;
+}
+
+size_t
+overlay_opts_from_mountinfo (const char *super_opts, struct overlay_opt **ret)
+{
+  cleanup_free char *copy = xstrdup (super_opts ? super_opts : "");
+  struct overlay_opt *v = NULL;
+  char *save = NULL;
+  size_t n = 0;
+
+  for (char *o = strtok_r (copy, ",", &save); o; o = strtok_r (NULL, ",", &save))
     {
-      const char *end = p;
-      while (*end && *end != ',')
-        end += (*end == '\\' && end[1]) ? 2 : 1;
-      if (strncmp (p, key, klen) == 0 && p[klen] == '=')
-        return strndup (p + klen + 1, end - p - klen - 1);
-      p = *end ? end + 1 : NULL;
+      char *eq = strchr (o, '='), *dsave = NULL;
+      struct overlay_opt *e;
+      size_t nd = 0;
+
+      v = xrealloc (v, (n + 1) * sizeof (*v));
+      e = &v[n++];
+      memset (e, 0, sizeof (*e));
+      e->raw = xstrdup (o);
+      e->key = eq ? strndup (o, eq - o) : xstrdup (o);
+      if (eq == NULL || !is_dir_key (o, eq - o))
+        continue;
+      e->dirs = xmalloc0 (sizeof (char *));
+      for (char *d = strtok_r (eq + 1, ":", &dsave); d; d = strtok_r (NULL, ":", &dsave))
+        {
+          char *one = xstrdup (d);
+          mountinfo_unescape (one);
+          strv_push (&e->dirs, &nd, one);
+        }
     }
+  *ret = v;
+  return n;
+}
+
+char **
+overlay_mountinfo_dirs (const char *super_opts)
+{
+  struct overlay_opt *opts = NULL;
+  size_t n = overlay_opts_from_mountinfo (super_opts, &opts), nv = 0;
+  char **v = xmalloc0 (sizeof (*v));
+
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; opts[i].dirs && opts[i].dirs[k]; k++)
+      strv_push (&v, &nv, xstrdup (opts[i].dirs[k]));
+  overlay_opts_free (opts, n);
+  return v;
+}
+
+/* Remove the kernel's '\\' escapes of an overlay directory in place. */
+static void
+unescape_dir (char *s)
+{
+  char *d = s;
+  for (;; s++, d++)
+    {
+      if (*s == '\\')
+        s++;
+      *d = *s;
+      if (*s == '\0')
+        break;
+    }
+}
+
+static void
+split_dirs (struct overlay_opt *o, const char *value, bool many)
+{
+  size_t n = 0, nseps = 0;
+  const char *p = value;
+
+  o->dirs = xmalloc0 (sizeof (*o->dirs));
+  o->seps = xmalloc0 (1);
+  for (;;)
+    {
+      const char *start = p;
+      char *one;
+      while (*p && !(many && *p == ':'))
+        p += (*p == '\\' && p[1]) ? 2 : 1;
+      one = strndup (start, p - start);
+      unescape_dir (one);
+      strv_push (&o->dirs, &n, one);
+      if (*p == '\0')
+        break;
+      /* ':' between layers, "::" before the data-only ones. */
+      o->seps = xrealloc (o->seps, nseps + 2);
+      o->seps[nseps++] = p[1] == ':' ? 'D' : ':';
+      o->seps[nseps] = '\0';
+      p += p[1] == ':' ? 2 : 1;
+    }
+}
+
+size_t
+overlay_opts_parse (const char *data, struct overlay_opt **ret)
+{
+  struct overlay_opt *v = NULL;
+  size_t n = 0;
+  const char *p = data ? data : "";
+
+  while (*p)
+    {
+      const char *start = p, *eq;
+      struct overlay_opt *o;
+      while (*p && *p != ',')
+        p += (*p == '\\' && p[1]) ? 2 : 1;
+      v = xrealloc (v, (n + 1) * sizeof (*v));
+      o = &v[n++];
+      memset (o, 0, sizeof (*o));
+      o->raw = strndup (start, p - start);
+      eq = strchr (o->raw, '=');
+      o->key = eq ? strndup (o->raw, eq - o->raw) : xstrdup (o->raw);
+      if (eq && is_dir_key (o->raw, eq - o->raw))
+        split_dirs (o, eq + 1, strcmp (o->key, "lowerdir") == 0);
+      if (*p == ',')
+        p++;
+    }
+  *ret = v;
+  return n;
+}
+
+char *
+overlay_opts_with_fds (const char *data, const int *fds, size_t n_fds)
+{
+  struct overlay_opt *o = NULL;
+  size_t n = overlay_opts_parse (data, &o), used = 0, len = 0;
+  char *ret = NULL;
+  FILE *out = open_memstream (&ret, &len);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      if (i)
+        fputc (',', out);
+      if (o[i].dirs == NULL)
+        {
+          fputs (o[i].raw, out);
+          continue;
+        }
+      fprintf (out, "%s=", o[i].key);
+      for (size_t k = 0; o[i].dirs[k]; k++)
+        {
+          if (used == n_fds)
+            goto mismatch;
+          if (k)
+            fputs (o[i].seps[k - 1] == 'D' ? "::" : ":", out);
+          fprintf (out, "/proc/self/fd/%d", fds[used++]);
+        }
+    }
+  if (used != n_fds)
+    goto mismatch;
+  fclose (out);
+  overlay_opts_free (o, n);
+  return ret;
+mismatch:
+  fclose (out);
+  free (ret);
+  overlay_opts_free (o, n);
   return NULL;
+}
+
+void
+overlay_opts_free (struct overlay_opt *o, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (o[i].raw);
+      free (o[i].key);
+      strv_free (o[i].dirs);
+      free (o[i].seps);
+    }
+  free (o);
 }
 
 /* Length of the directory prefix that `path` shares with base[0..len) (cut at a '/'). */
@@ -67,16 +240,90 @@ common_dir (const char *base, size_t len, const char *path)
   return last;
 }
 
+/* The layers of the overlay mounted at rootfs, from its super options: absolute, or relative
+   to *ret_base when dockerd mounted them relative to its overlay2 directory. */
+static int
+read_layers (const char *rootfs, const char *super, char ***lower, char **upper, char **work,
+             char **ret_base, ecirun_error_t *err)
+{
+  struct overlay_opt *opts = NULL;
+  size_t n = overlay_opts_from_mountinfo (super, &opts);
+  bool relative = false;
+
+  *lower = NULL;
+  *upper = *work = *ret_base = NULL;
+  for (size_t i = 0; i < n; i++)
+    {
+      char *const *d = opts[i].dirs;
+      if (d == NULL)
+        continue;
+      if (strcmp (opts[i].key, "lowerdir") == 0 || strcmp (opts[i].key, "lowerdir+") == 0)
+        {
+          size_t have = strv_len (*lower), add = strv_len (d);
+          *lower = xrealloc (*lower, (have + add + 1) * sizeof (char *));
+          for (size_t k = 0; k < add; k++)
+            (*lower)[have + k] = xstrdup (d[k]);
+          (*lower)[have + add] = NULL;
+        }
+      else if (strcmp (opts[i].key, "upperdir") == 0 && d[0])
+        *upper = xstrdup (d[0]);
+      else if (strcmp (opts[i].key, "workdir") == 0 && d[0])
+        *work = xstrdup (d[0]);
+      for (size_t k = 0; d[k]; k++)
+        relative |= d[k][0] != '/';
+    }
+  overlay_opts_free (opts, n);
+  if (*lower == NULL || (*upper == NULL) != (*work == NULL))
+    return make_error (err, 0, "overlay rootfs `%s`: cannot read its layers from its mount options",
+                       rootfs);
+  if (relative)
+    {
+      /* dockerd: <overlay2>/<id>/merged, mounted from <overlay2> with upperdir=<id>/diff. */
+      cleanup_free char *parent = xstrdup (rootfs);
+      char *slash = strrchr (parent, '/'), *id;
+      cleanup_free char *want = NULL;
+      if (slash && strcmp (slash, "/merged") == 0)
+        {
+          *slash = '\0';
+          slash = strrchr (parent, '/');
+        }
+      else
+        slash = NULL;
+      id = slash ? slash + 1 : NULL;
+      want = id ? xasprintf ("%s/diff", id) : NULL;
+      if (slash == NULL || slash == parent || *upper == NULL || strcmp (*upper, want) != 0)
+        return make_error (err, 0,
+                           "overlay rootfs `%s`: its layers are relative paths, and not those of "
+                           "dockerd's overlay2 layout (<dir>/<id>/merged over <id>/diff): cannot "
+                           "tell where they are",
+                           rootfs);
+      *slash = '\0';
+      *ret_base = TAKE_PTR (parent);
+    }
+  return 0;
+}
+
+/* dir, escaped for a mount(2) option string of overlayfs. */
+static void
+put_escaped (FILE *out, const char *dir)
+{
+  for (const char *p = dir; *p; p++)
+    {
+      if (*p == ',' || *p == ':' || *p == '\\')
+        fputc ('\\', out);
+      fputc (*p, out);
+    }
+}
+
 int
 overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t *err)
 {
   struct mountinfo_entry *mi = NULL;
-  size_t n_mi = 0;
+  size_t n_mi = 0, n = 0, blen;
   cleanup_free char *super = NULL;
-  cleanup_free char *lower = NULL, *upper = NULL, *work = NULL;
+  cleanup_free char *rel_base = NULL;
+  char **lower = NULL, *upper = NULL, *work = NULL;
   struct statfs sf;
-  size_t n = 0, blen;
-  char *save = NULL;
   FILE *out;
   struct overlay_rootfs *o;
 
@@ -100,50 +347,66 @@ overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t 
                        "rootfs `%s` is inside an overlay mount but not its root: "
                        "cannot ID-map it",
                        rootfs);
-  lower = option_value (super, "lowerdir");
-  upper = option_value (super, "upperdir");
-  work = option_value (super, "workdir");
-  if (lower == NULL || lower[0] != '/' || (upper && upper[0] != '/'))
-    return make_error (err, 0,
-                       "overlay rootfs `%s`: cannot read absolute layer paths from its "
-                       "mount options",
-                       rootfs);
-
-  /* The base: the deepest directory that holds every layer. */
-  o = xmalloc0 (sizeof (*o));
-  o->base = xstrdup (lower);
-  o->base[strcspn (o->base, ":")] = '\0';
-  blen = strlen (o->base);
-  {
-    cleanup_free char *copy = xstrdup (lower);
-    for (char *l = strtok_r (copy, ":", &save); l; l = strtok_r (NULL, ":", &save))
-      blen = common_dir (o->base, blen, l);
-  }
-  if (upper)
-    blen = common_dir (o->base, blen, upper);
-  if (work)
-    blen = common_dir (o->base, blen, work);
-  o->base[blen] = '\0';
-  if (blen == 0)
+  if (read_layers (rootfs, super, &lower, &upper, &work, &rel_base, err) < 0)
     {
-      overlay_free (o);
-      return make_error (err, 0, "overlay rootfs `%s`: its layers share no directory", rootfs);
+      strv_free (lower);
+      free (upper);
+      free (work);
+      return -1;
+    }
+
+  o = xmalloc0 (sizeof (*o));
+  if (rel_base)
+    {
+      /* Relative to dockerd's overlay2 directory already. */
+      o->base = TAKE_PTR (rel_base);
+      o->lower = lower;
+      o->upper = upper;
+      o->work = work;
+    }
+  else
+    {
+      /* The base: the deepest directory that holds every layer. */
+      o->base = xstrdup (lower[0]);
+      blen = strlen (o->base);
+      for (size_t i = 0; lower[i]; i++)
+        blen = common_dir (o->base, blen, lower[i]);
+      if (upper)
+        blen = common_dir (o->base, common_dir (o->base, blen, upper), work);
+      o->base[blen] = '\0';
+      if (blen == 0)
+        {
+          strv_free (lower);
+          free (upper);
+          free (work);
+          overlay_free (o);
+          return make_error (err, 0, "overlay rootfs `%s`: its layers share no directory", rootfs);
+        }
+      o->lower = xmalloc0 ((strv_len (lower) + 1) * sizeof (char *));
+      for (size_t i = 0; lower[i]; i++)
+        o->lower[i] = xstrdup (lower[i] + blen + (lower[i][blen] == '/'));
+      o->upper = upper ? xstrdup (upper + blen + 1) : NULL;
+      o->work = work ? xstrdup (work + blen + 1) : NULL;
+      strv_free (lower);
+      free (upper);
+      free (work);
     }
 
   out = open_memstream (&o->options, &n);
   fputs ("lowerdir=", out);
-  {
-    cleanup_free char *copy = xstrdup (lower);
-    bool first = true;
-    save = NULL;
-    for (char *l = strtok_r (copy, ":", &save); l; l = strtok_r (NULL, ":", &save))
-      {
-        fprintf (out, "%s%s", first ? "" : ":", l + blen + (l[blen] == '/'));
-        first = false;
-      }
-  }
-  if (upper && work)
-    fprintf (out, ",upperdir=%s,workdir=%s", upper + blen + 1, work + blen + 1);
+  for (size_t i = 0; o->lower[i]; i++)
+    {
+      if (i)
+        fputc (':', out);
+      put_escaped (out, o->lower[i]);
+    }
+  if (o->upper)
+    {
+      fputs (",upperdir=", out);
+      put_escaped (out, o->upper);
+      fputs (",workdir=", out);
+      put_escaped (out, o->work);
+    }
   fclose (out);
   *ret = o;
   return 0;
@@ -192,14 +455,13 @@ mark_tree (int parent, const char *path, int depth, const char *from, const char
 int
 overlay_mark_user_xattrs (const struct overlay_rootfs *o, ecirun_error_t *err)
 {
-  cleanup_free char *lower = option_value (o->options, "lowerdir");
   cleanup_close int basefd = open (o->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  char *save = NULL;
 
   if (basefd < 0)
     return make_error (err, errno, "open overlay layers `%s`", o->base);
-  for (char *l = strtok_r (lower, ":", &save); l; l = strtok_r (NULL, ":", &save))
+  for (size_t i = 0; o->lower[i]; i++)
     {
+      const char *l = o->lower[i];
       /* Follow the layer link (overlay2's l/XXX) to the layer itself. */
       cleanup_close int layer = openat (basefd, l, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       char self[32], value[4];
@@ -229,7 +491,7 @@ overlay_export_upper_xattrs (const char *rootfs, ecirun_error_t *err)
     return -1;
   if (o == NULL)
     return 0;
-  upper = option_value (o->options, "upperdir");
+  upper = o->upper ? xstrdup (o->upper) : NULL;
   if (upper == NULL)
     {
       overlay_free (o);

@@ -56,19 +56,58 @@ static const char *const default_restricted_mounts[] = {
    one's) and named volumes, the CRI plugin's per-pod files and image volumes, and CRI-O's and
    podman's per-container files and volumes. */
 static const char *const default_allowed_mounts[] = {
-  "/var/lib/docker/containers/{id}",
-  "/var/lib/docker/containers/*/hostname",
-  "/var/lib/docker/containers/*/hosts",
-  "/var/lib/docker/containers/*/resolv.conf",
-  "/var/lib/docker/containers/*/mounts/shm",
-  "/var/lib/docker/volumes/*/_data",
-  "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/*",
-  "/var/lib/containerd/io.containerd.grpc.v1.cri/containers/{id}",
-  "/run/containerd/io.containerd.grpc.v1.cri/sandboxes/*/shm",
-  "/var/lib/containers/storage/overlay-containers/{id}/userdata",
-  "/var/lib/containers/storage/volumes/*/_data",
+  "{dockerRoot}/containers/{id}",
+  "{dockerRoot}/containers/{net}/hostname",
+  "{dockerRoot}/containers/{net}/hosts",
+  "{dockerRoot}/containers/{net}/resolv.conf",
+  "{dockerRoot}/containers/{ipc}/mounts/shm",
+  "{dockerRoot}/volumes/*/_data",
+  "{containerdRoot}/io.containerd.grpc.v1.cri/sandboxes/{id}",
+  "{containerdRoot}/io.containerd.grpc.v1.cri/sandboxes/{net}",
+  "{containerdRoot}/io.containerd.grpc.v1.cri/containers/{id}",
+  "{containerdState}/io.containerd.grpc.v1.cri/sandboxes/{id}/shm",
+  "{containerdState}/io.containerd.grpc.v1.cri/sandboxes/{ipc}/shm",
+  "{storageRoot}/overlay-containers/{id}/userdata",
+  "{storageRoot}/overlay-containers/{net}/userdata",
+  "{storageRunRoot}/overlay-containers/{id}/userdata",
+  "{storageRunRoot}/overlay-containers/{net}/userdata",
+  "{storageRoot}/volumes/*/_data",
   NULL,
 };
+/* The tokens of allowedMounts patterns (mount_guard.h): the container's id, the ids of the
+   containers whose network and IPC namespaces it joins, and the engines' directories. */
+static const char *const pattern_tokens[] = {
+  "{id}",
+  "{net}",
+  "{ipc}",
+  "{dockerRoot}",
+  "{containerdRoot}",
+  "{containerdState}",
+  "{storageRoot}",
+  "{storageRunRoot}",
+  NULL,
+};
+
+/* Is every '{' of s one of pattern_tokens? *ret_engine: s starts with an engine directory. */
+static bool
+tokens_known (const char *s, bool *ret_engine)
+{
+  *ret_engine = false;
+  for (const char *p = strchr (s, '{'); p; p = strchr (p + 1, '{'))
+    {
+      bool ok = false;
+      for (size_t i = 0; pattern_tokens[i] && !ok; i++)
+        if (strncmp (p, pattern_tokens[i], strlen (pattern_tokens[i])) == 0)
+          {
+            ok = true;
+            if (p == s && i >= 3)
+              *ret_engine = true;
+          }
+      if (!ok)
+        return false;
+    }
+  return true;
+}
 static const char *const pool_keys[] = { "uidFirst", "gidFirst", "size", NULL };
 
 static void
@@ -349,8 +388,9 @@ policy_defaults (struct ecirun_policy *p, const char *origin)
   p->allowed_devices = strv_dup (default_allowed_devices);
 }
 
-/* restrictedMounts / allowedMounts: absolute, normalised host paths ('*' and "{id}" only in
-   allowedMounts patterns); a trailing '/' is dropped. */
+/* restrictedMounts / allowedMounts: absolute, normalised host paths ('*' and the tokens only in
+   allowedMounts patterns, which may start with an engine directory token); a trailing '/' is
+   dropped. */
 static int
 get_mount_paths (struct cfg_ctx *c, yajl_val root, const char *key, bool patterns, char ***ret)
 {
@@ -365,10 +405,14 @@ get_mount_paths (struct cfg_ctx *c, yajl_val root, const char *key, bool pattern
       char *s = v[i], path[CFG_PATH_MAX];
       size_t len = strlen (s);
       const char *why = NULL;
+      bool engine = false;
 
       while (len > 1 && s[len - 1] == '/')
         s[--len] = '\0';
-      if (s[0] != '/')
+      if (patterns && !tokens_known (s, &engine))
+        why = "has an unknown {token} (known: {id}, {net}, {ipc}, {dockerRoot}, "
+              "{containerdRoot}, {containerdState}, {storageRoot}, {storageRunRoot})";
+      else if (s[0] != '/' && !engine)
         why = "must be an absolute path";
       else if (strstr (s, "//") || strstr (s, "/./") || strstr (s, "/../")
                || (len >= 2 && strcmp (s + len - 2, "/.") == 0)

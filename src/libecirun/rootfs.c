@@ -16,6 +16,7 @@
 #include "fs.h"
 #include "mount_opts.h"
 #include "mountinfo.h"
+#include "overlay.h"
 #include "syscalls.h"
 #include "utils.h"
 
@@ -108,20 +109,6 @@ mount_bind (int rootfd, const struct mount_config *m, const struct mount_opts *o
   if (mounted < 0)
     return -1;
   return set_propagation (mounted, o->propagation, m->destination, err);
-}
-
-/* Fall back to a recursive bind of the host's `host_path` (sysfs and mqueue cannot be mounted
-   afresh in a user namespace that does not own the network/ipc namespace). */
-static int
-mount_bind_fallback (int rootfd, const struct mount_config *m, const struct mount_opts *o,
-                     const char *host_path, ecirun_error_t *err)
-{
-  struct mount_config bm = *m;
-  struct mount_opts bo = *o;
-
-  bm.source = (char *)host_path;
-  bo.bind = bo.recursive = true;
-  return mount_bind (rootfd, &bm, &bo, -1, err);
 }
 
 /* The path of the calling process's cgroup in the hierarchy whose super options are `super`
@@ -262,21 +249,32 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
   return 0;
 }
 
+void
+rootfs_add_overlay_dir (struct init_trees *t, size_t idx, int fd)
+{
+  struct overlay_fds *f = &t->overlay_dirs[idx];
+
+  f->fds = xrealloc (f->fds, (f->n + 1) * sizeof (*f->fds));
+  f->fds[f->n++] = fd;
+}
+
 static int
-mount_one (int rootfd, const struct mount_config *m, int ns, int tree, ecirun_error_t *err)
+mount_one (int rootfd, const struct mount_config *m, int ns, int tree,
+           const struct overlay_fds *dirs, ecirun_error_t *err)
 {
   struct mount_opts o = { 0 };
   cleanup_close int target = -1;
+  cleanup_free char *data = NULL;
   const char *type = m->type ? m->type : "none";
-  bool in_userns = ns & CLONE_NEWUSER;
   char buf[32];
   int ret = -1;
 
   if (mount_opts_parse (m->options, m->n_options, &o, err) < 0)
     return error_wrap (err, "mount `%s`", m->destination);
-  if (o.bind || strcmp (type, "bind") == 0)
+  /* A bind, or a file system the runtime mounted for us (sysfs, mqueue of a namespace our
+     user namespace does not own). */
+  if (o.bind || strcmp (type, "bind") == 0 || tree >= 0)
     {
-      o.bind = true;
       ret = mount_bind (rootfd, m, &o, tree, err);
       goto out;
     }
@@ -288,18 +286,25 @@ mount_one (int rootfd, const struct mount_config *m, int ns, int tree, ecirun_er
   target = fs_create_in_root (rootfd, m->destination, false, 0755, err);
   if (target < 0)
     goto out;
+  if (strcmp (type, "overlay") == 0)
+    {
+      /* The directories the runtime opened and checked, never the paths again. */
+      data = overlay_opts_with_fds (o.data, dirs->fds, dirs->n);
+      if (data == NULL)
+        {
+          make_error (err, 0,
+                      "mount overlay on `%s`: the runtime sent %zu directories for "
+                      "options `%s`",
+                      m->destination, dirs->n, o.data ? o.data : "");
+          goto out;
+        }
+    }
   if (mount (m->source ? m->source : type, fs_fd_path (target, buf), type,
-             o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), o.data)
+             o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data ? data : o.data)
       < 0)
     {
-      int saved = errno;
-      if (in_userns && (saved == EPERM || saved == EACCES) && strcmp (type, "sysfs") == 0)
-        ret = mount_bind_fallback (rootfd, m, &o, "/sys", err);
-      else if (in_userns && (saved == EPERM || saved == EACCES) && strcmp (type, "mqueue") == 0)
-        ret = mount_bind_fallback (rootfd, m, &o, "/dev/mqueue", err);
-      else
-        make_error (err, saved, "mount %s on `%s` (options `%s`)", type, m->destination,
-                    o.data ? o.data : "");
+      make_error (err, errno, "mount %s on `%s` (options `%s`)", type, m->destination,
+                  o.data ? o.data : "");
       goto out;
     }
   if (o.propagation)
@@ -314,6 +319,54 @@ out:
   return ret;
 }
 
+/* Give the overlay context fs the options opts (as the runtime sent them: a mount(2) option
+   string). Lower layers go one by one (lowerdir+, kernel 6.8+): the kernel takes at most 256
+   bytes of one fsconfig string, which a docker image of 9 layers exceeds; older kernels get the
+   whole list at once. */
+static int
+configure_overlay (int fs, const char *opts, ecirun_error_t *err)
+{
+  struct overlay_opt *o = NULL;
+  size_t n = overlay_opts_parse (opts, &o);
+  int r = -1;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *eq = strchr (o[i].raw, '=');
+      bool one_by_one = strcmp (o[i].key, "lowerdir") == 0;
+      for (size_t k = 0; one_by_one && o[i].dirs[k]; k++)
+        if (sys_fsconfig (fs, FSCONFIG_SET_STRING,
+                          k && o[i].seps[k - 1] == 'D' ? "datadir+" : "lowerdir+", o[i].dirs[k], 0)
+            < 0)
+          {
+            if (k == 0 && errno == EINVAL)
+              {
+                one_by_one = false;
+                break;
+              }
+            make_error (err, errno, "overlay rootfs: layer %zu `%s`", k, o[i].dirs[k]);
+            goto out;
+          }
+      if (one_by_one)
+        continue;
+      if ((eq ? sys_fsconfig (fs, FSCONFIG_SET_STRING, o[i].key, eq + 1, 0)
+              : sys_fsconfig (fs, FSCONFIG_SET_FLAG, o[i].key, NULL, 0))
+          < 0)
+        {
+          make_error (err, errno, "overlay rootfs: %s%s%s%s", o[i].key, eq ? "=" : "",
+                      eq ? eq + 1 : "",
+                      eq && strlen (eq + 1) > 255 ? " (longer than the 255 bytes this kernel "
+                                                    "takes; kernel 6.8+ takes layers one by one)"
+                                                  : "");
+          goto out;
+        }
+    }
+  r = 0;
+out:
+  overlay_opts_free (o, n);
+  return r;
+}
+
 /* Cover the rootfs directory with its ID-mapped layers, then mount a new overlay of them on
    top, from inside the user namespace (userxattr: trusted.* xattrs are out of reach there).
    Returns the overlay mount. */
@@ -322,8 +375,6 @@ mount_overlay_rootfs (int rootfs_dir, int layers, const char *opts, ecirun_error
 {
   cleanup_close int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int fs = -1;
-  cleanup_free char *copy = xstrdup (opts);
-  char *save = NULL;
   int mnt;
 
   if (sys_move_mount (layers, "", rootfs_dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
@@ -335,18 +386,8 @@ mount_overlay_rootfs (int rootfs_dir, int layers, const char *opts, ecirun_error
   /* The layer paths are relative to the layers' directory, which keeps them short. */
   if (fchdir (layers) < 0)
     return make_error (err, errno, "fchdir to the rootfs layers");
-  for (char *o = strtok_r (copy, ",", &save); o; o = strtok_r (NULL, ",", &save))
-    {
-      char *eq = strchr (o, '=');
-      if (eq == NULL)
-        continue;
-      *eq = '\0';
-      if (sys_fsconfig (fs, FSCONFIG_SET_STRING, o, eq + 1, 0) < 0)
-        {
-          make_error (err, errno, "overlay rootfs: %s=%s", o, eq + 1);
-          goto fail;
-        }
-    }
+  if (configure_overlay (fs, opts, err) < 0)
+    goto fail;
   if (sys_fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0
       || sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     {
@@ -428,7 +469,11 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct i
     {
       int tree = trees[i + 1];
       trees[i + 1] = -1;
-      if (mount_one (rootfd, &c->mounts[i], ns, tree, err) < 0)
+      int r = mount_one (rootfd, &c->mounts[i], ns, tree, &t->overlay_dirs[i], err);
+      for (size_t k = 0; k < t->overlay_dirs[i].n; k++)
+        close (t->overlay_dirs[i].fds[k]);
+      t->overlay_dirs[i].n = 0;
+      if (r < 0)
         return -1;
     }
 

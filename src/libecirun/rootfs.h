@@ -22,9 +22,18 @@ struct init_trees
                      through /proc/PID/root: container root may not walk the host path) */
   int *mounts;
   char *overlay;
+  /* Per mount index: the directories its overlay options name, opened by the runtime, in the
+     order of the options (SYNC_OVERLAY_DIR). */
+  struct overlay_fds
+  {
+    int *fds;
+    size_t n;
+  } * overlay_dirs;
   struct device_tree *devices;
   size_t n_devices;
 };
+/* Keep fd, the next directory of mount idx's overlay options. */
+void rootfs_add_overlay_dir (struct init_trees *t, size_t idx, int fd);
 int rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct init_trees *t,
                     int *ret_rootfd, ecirun_error_t *err);
 /* pivot_root (or MS_MOVE + chroot with no_pivot) into the rootfs mount rootfd and drop the

@@ -22,6 +22,7 @@ sync_stage_name (enum sync_stage s)
     [SYNC_ROOTFS_FD] = "rootfs-fd",
     [SYNC_MOUNT_FD] = "mount-fd",
     [SYNC_OVERLAY] = "overlay",
+    [SYNC_OVERLAY_DIR] = "overlay-dir",
     [SYNC_DEVICE_FD] = "device-fd",
     [SYNC_MAPPED] = "mapped",
     [SYNC_TIMENS] = "timens",

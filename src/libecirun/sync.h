@@ -13,6 +13,8 @@ enum sync_stage
   SYNC_ROOTFS_FD,    /* parent -> init: fd the rootfs directory, opened in the init's mounts */
   SYNC_MOUNT_FD,     /* parent -> init: payload is a mount index (-1: rootfs), fd its tree */
   SYNC_OVERLAY,      /* parent -> init: fd the ID-mapped layers, payload the overlay options */
+  SYNC_OVERLAY_DIR,  /* parent -> init: payload a mount index, fd the next directory its
+                        overlay options name */
   SYNC_DEVICE_FD,    /* parent -> init: fd a device node's tree, payload its path */
   SYNC_MAPPED,       /* parent -> init: id maps written, cgroup joined */
   SYNC_TIMENS,       /* init -> parent: time namespace unshared, write offsets */

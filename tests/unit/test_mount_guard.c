@@ -1,6 +1,7 @@
 /* Unit tests for the restricted-mounts guard (mount_guard.c): which host paths a container may
    get as a bind source or as its root, under the default policy and an admin's own lists. */
 #include <config.h>
+#include "engine.h"
 #include "mount_guard.h"
 #include "mountinfo.h"
 #include "policy.h"
@@ -19,8 +20,8 @@ static void
 expect (const struct mount_guard *g, const char *path, bool rootfs, enum mount_guard_verdict want,
         const char *want_rule)
 {
-  const char *rule = NULL;
-  enum mount_guard_verdict v = mount_guard_check (g, path, rootfs, &rule);
+  const char *rule = NULL, *why = NULL;
+  enum mount_guard_verdict v = mount_guard_check (g, path, rootfs, &rule, &why);
   bool ok
       = v == want && (want_rule == NULL ? rule == NULL : (rule && strcmp (rule, want_rule) == 0));
 
@@ -68,7 +69,24 @@ test_defaults (void)
   /* What dockerd itself binds: its own files, volumes, a joined container's network files. */
   expect (&g, "/var/lib/docker/containers/c0ffee/hosts", false, MOUNT_GUARD_ALLOWED, NULL);
   expect (&g, "/var/lib/docker/containers/c0ffee/mounts/secrets", false, MOUNT_GUARD_ALLOWED, NULL);
-  expect (&g, "/var/lib/docker/containers/other/resolv.conf", false, MOUNT_GUARD_ALLOWED, NULL);
+  /* Another container's network files only for a container that joins its network namespace. */
+  expect (&g, "/var/lib/docker/containers/other/resolv.conf", false, MOUNT_GUARD_INSIDE,
+          "/var/lib/docker");
+  expect (&g, "/var/lib/docker/containers/other/mounts/shm", false, MOUNT_GUARD_INSIDE,
+          "/var/lib/docker");
+  {
+    char *net[] = { "other", NULL }, *ipc[] = { "third", NULL };
+    g.net_ids = net;
+    g.ipc_ids = ipc;
+    expect (&g, "/var/lib/docker/containers/other/resolv.conf", false, MOUNT_GUARD_ALLOWED, NULL);
+    expect (&g, "/var/lib/docker/containers/other/hosts", false, MOUNT_GUARD_ALLOWED, NULL);
+    expect (&g, "/var/lib/docker/containers/other/mounts/shm", false, MOUNT_GUARD_INSIDE,
+            "/var/lib/docker");
+    expect (&g, "/var/lib/docker/containers/third/mounts/shm", false, MOUNT_GUARD_ALLOWED, NULL);
+    expect (&g, "/var/lib/docker/containers/third/hosts", false, MOUNT_GUARD_INSIDE,
+            "/var/lib/docker");
+    g.net_ids = g.ipc_ids = NULL;
+  }
   expect (&g, "/var/lib/docker/containers/other/config.v2.json", false, MOUNT_GUARD_INSIDE,
           "/var/lib/docker");
   expect (&g, "/var/lib/docker/containers", false, MOUNT_GUARD_INSIDE, "/var/lib/docker");
@@ -133,14 +151,81 @@ test_admin_lists (void)
 static void
 test_patterns (void)
 {
-  TAP_OK (mount_guard_pattern_covers ("/a/*/c", NULL, "/a/b/c"), "* matches one component");
-  TAP_OK (!mount_guard_pattern_covers ("/a/*/c", NULL, "/a/b/x/c"), "* stops at /");
-  TAP_OK (mount_guard_pattern_covers ("/a/*/c", NULL, "/a/b/c/d/e"), "covers what is below");
-  TAP_OK (!mount_guard_pattern_covers ("/a/*/c", NULL, "/a/b"), "not what is above");
-  TAP_OK (mount_guard_pattern_covers ("/x/{id}/y", "ct.1", "/x/ct.1/y"), "{id} is the id");
-  TAP_OK (!mount_guard_pattern_covers ("/x/{id}/y", "ct", "/x/ct2/y"), "{id} is all of the id");
-  TAP_OK (!mount_guard_pattern_covers ("/x/{id}", "", "/x"), "an empty id matches nothing");
-  TAP_OK (!mount_guard_pattern_covers ("/x/*", NULL, "/x/.git"), "* does not match a dot file");
+  struct ecirun_policy p = { 0 };
+  struct engine_dirs e = { 0 };
+  struct mount_guard g = { .policy = &p, .id = "ct.1", .engine = &e };
+  char *net[] = { "n1", "n2", NULL };
+
+  TAP_OK (mount_guard_pattern_covers (&g, "/a/*/c", "/a/b/c"), "* matches one component");
+  TAP_OK (!mount_guard_pattern_covers (&g, "/a/*/c", "/a/b/x/c"), "* stops at /");
+  TAP_OK (mount_guard_pattern_covers (&g, "/a/*/c", "/a/b/c/d/e"), "covers what is below");
+  TAP_OK (!mount_guard_pattern_covers (&g, "/a/*/c", "/a/b"), "not what is above");
+  TAP_OK (mount_guard_pattern_covers (&g, "/x/{id}/y", "/x/ct.1/y"), "{id} is the id");
+  TAP_OK (!mount_guard_pattern_covers (&g, "/x/{id}/y", "/x/ct.12/y"), "{id} is all of the id");
+  TAP_OK (!mount_guard_pattern_covers (&g, "/x/*", "/x/.git"), "* does not match a dot file");
+  g.id = "";
+  TAP_OK (!mount_guard_pattern_covers (&g, "/x/{id}", "/x"), "an empty id matches nothing");
+  TAP_OK (!mount_guard_pattern_covers (&g, "/x/{net}/h", "/x/n1/h"), "no {net} without a join");
+  g.net_ids = net;
+  TAP_OK (mount_guard_pattern_covers (&g, "/x/{net}/h", "/x/n2/h"), "{net} is each joined id");
+  TAP_OK (!mount_guard_pattern_covers (&g, "/x/{ipc}/h", "/x/n2/h"), "{ipc} is not {net}");
+  TAP_OK (mount_guard_pattern_covers (&g, "{dockerRoot}/volumes/*/_data",
+                                      "/var/lib/docker/volumes/v/_data"),
+          "{dockerRoot} is /var/lib/docker by default");
+  TAP_OK (
+      !mount_guard_pattern_covers (&g, "{dockerRoot}/volumes/*/_data", "/srv/d/volumes/v/_data"),
+      "... and nothing else when none was found");
+  engine_dirs_learn (&e, "/srv/d/overlay2/abc/merged", "ct", false);
+  TAP_OK (mount_guard_pattern_covers (&g, "{dockerRoot}/volumes/*/_data", "/srv/d/volumes/v/_data"),
+          "{dockerRoot} is also the data root found for this create");
+  engine_dirs_release (&e);
+}
+
+/* engine_dirs_learn: which engine directory a path of the engine's shows. */
+static void
+expect_engine (const char *path, bool bind, enum engine_dir kind, const char *want)
+{
+  struct engine_dirs e = { 0 };
+  const char *got;
+
+  engine_dirs_learn (&e, path, "c0ffee", bind);
+  got = e.dirs[kind] ? e.dirs[kind][0] : NULL;
+  TAP_OK (want ? got && strcmp (got, want) == 0 : got == NULL, "engine %s%s: %s", path,
+          bind ? " (bind)" : "", want ? want : "nothing");
+  if (!(want ? got && strcmp (got, want) == 0 : got == NULL))
+    printf ("#   got %s\n", got ? got : "(none)");
+  engine_dirs_release (&e);
+}
+
+static void
+test_engine (void)
+{
+  expect_engine ("/srv/x/data/overlay2/0123abcd/merged", false, ENGINE_DOCKER_ROOT, "/srv/x/data");
+  expect_engine ("/srv/x/data/overlay2/l/ABCDEF", false, ENGINE_DOCKER_ROOT, "/srv/x/data");
+  expect_engine ("/var/lib/docker/vfs/dir/abc", false, ENGINE_DOCKER_ROOT, "/var/lib/docker");
+  expect_engine ("/d/containers/c0ffee/hosts", true, ENGINE_DOCKER_ROOT, "/d");
+  expect_engine ("/d/containers/other/hosts", true, ENGINE_DOCKER_ROOT, NULL);
+  expect_engine ("/home/u/overlay2/x/y", true, ENGINE_DOCKER_ROOT, NULL);
+  expect_engine ("/c/io.containerd.snapshotter.v1.overlayfs/snapshots/12/fs", false,
+                 ENGINE_CONTAINERD_ROOT, "/c");
+  expect_engine ("/tmp/eng.1/state/io.containerd.runtime.v2.task/moby/c0ffee", false,
+                 ENGINE_CONTAINERD_STATE, "/tmp/eng.1/state");
+  expect_engine ("/var/lib/containers/storage/overlay-containers/c0ffee/userdata", false,
+                 ENGINE_STORAGE_ROOT, "/var/lib/containers/storage");
+  expect_engine ("/overlay2/abc/merged", false, ENGINE_DOCKER_ROOT, NULL);
+  {
+    static const char text[]
+        = "Num       RefCount Protocol Flags    Type St Inode Path\n"
+          "0000000000000000: 00000002 00000000 00010000 0001 01 24337 /run/docker.sock\n"
+          "0000000000000000: 00000002 00000000 00010000 0001 01 24338 @/containerd-shim/x.sock\n"
+          "0000000000000000: 00000003 00000000 00000000 0001 03 24339 /run/docker.sock\n"
+          "0000000000000000: 00000002 00000000 00010000 0005 01 24340 /srv/x/my sock\n"
+          "0000000000000000: 00000002 00000000 00000000 0002 01 24341\n";
+    cleanup_strv char **v = engine_parse_listeners (text);
+    TAP_OK (strv_len (v) == 2 && strcmp (v[0], "/run/docker.sock") == 0
+                && strcmp (v[1], "/srv/x/my sock") == 0,
+            "listening unix sockets: named ones only, not connections or abstract ones");
+  }
 }
 
 /* mount_guard_open: the path a source resolves to is what is checked. */
@@ -153,6 +238,7 @@ test_open (void)
   ecirun_error_t err = NULL;
   struct mount_guard g = { .policy = &p, .id = "ct1", .state_root = "/run/ecirun-test" };
   cleanup_free char *link = NULL, *plain = NULL;
+  struct mountinfo_entry *mi = NULL;
   int fd;
 
   if (mkdtemp (dir) == NULL
@@ -164,6 +250,13 @@ test_open (void)
       error_release (&err);
       return;
     }
+  if (mountinfo_read ("/proc/self/mountinfo", &mi, &g.n_mounts, &err) < 0)
+    {
+      TAP_OK (0, "setup: %s", err->msg);
+      error_release (&err);
+      return;
+    }
+  g.mounts = mi;
   link = xasprintf ("%s/innocent", dir);
   plain = xasprintf ("%s/plain", dir);
   if (symlink ("/etc", link) < 0 || mkdir (plain, 0755) < 0)
@@ -196,6 +289,7 @@ test_open (void)
   unlink (link);
   rmdir (plain);
   rmdir (dir);
+  mountinfo_free (mi, g.n_mounts);
   policy_release (&p);
 }
 
@@ -207,11 +301,10 @@ test_open (void)
   "35 30 8:1 /home/u/data /srv/my\\040proj/data rw - ext4 /dev/sda1 rw\n"                          \
   "36 30 0:40 / /srv/my\\040proj/scratch rw - tmpfs tmpfs rw\n"
 
-/* mount_guard_refused_submount on a mountinfo text: the refused mount point (or NULL), its host
-   path and the rule. */
+/* mount_guard_check_mount on a mountinfo text: the source is the mount at mount point `src`
+   (its whole content, or the bind below it); the error names what decided. */
 static void
-expect_submount (const char *text, const char *want_mp, const char *want_host,
-                 const char *want_rule, const char *name)
+expect_mount (const char *text, const char *src, bool below, const char *want, const char *name)
 {
   static const char json[] = "{\"restrictedMounts\": [\"/etc\", \"/run/docker.sock\"]}";
   struct ecirun_policy p;
@@ -219,10 +312,8 @@ expect_submount (const char *text, const char *want_mp, const char *want_host,
   struct mount_guard g = { .policy = &p, .id = "ct1", .state_root = "/run/ecirun-test" };
   cleanup_free char *copy = xstrdup (text);
   struct mountinfo_entry *mi = NULL;
-  char *host = NULL;
-  const char *rule = NULL;
-  const struct mountinfo_entry *bad;
   size_t n;
+  int r = 0;
   bool ok;
 
   if (policy_parse (json, strlen (json), "test", "/nonexistent/subuid", "/nonexistent/subgid", &p,
@@ -234,16 +325,18 @@ expect_submount (const char *text, const char *want_mp, const char *want_host,
       return;
     }
   n = mountinfo_parse (copy, &mi);
-  bad = mount_guard_refused_submount (&g, mi, n, "/srv/my proj", &host, &rule);
-  ok = want_mp == NULL ? bad == NULL
-                       : (bad && strcmp (bad->mount_point, want_mp) == 0
-                          && (want_host ? host && strcmp (host, want_host) == 0 : host == NULL)
-                          && rule && strcmp (rule, want_rule) == 0);
-  TAP_OK (ok, "rbind: %s", name);
-  if (!ok)
-    printf ("#   got: %s host %s rule %s\n", bad ? bad->mount_point : "(none)",
-            host ? host : "(none)", rule ? rule : "(none)");
-  free (host);
+  g.mounts = mi;
+  g.n_mounts = n;
+  for (size_t i = 0; i < n && r == 0; i++)
+    if (below ? guard_path_within (mi[i].mount_point, src) && strcmp (mi[i].mount_point, src)
+              : strcmp (mi[i].mount_point, src) == 0)
+      r = mount_guard_check_mount (&g, &mi[i], mi[i].root, mi[i].mount_point, false, "mounts[0]",
+                                   src, below, 0, &err);
+  ok = want == NULL ? r == 0 : r < 0 && err && strstr (err->msg, want) != NULL;
+  TAP_OK (ok, "%s", name);
+  if (!ok || err)
+    printf ("#   %s\n", err ? err->msg : "(allowed)");
+  error_release (&err);
   mountinfo_free (mi, n);
   policy_release (&p);
 }
@@ -262,18 +355,44 @@ test_submounts (void)
           "mountinfo_parse: fields, escapes, optional fields");
   mountinfo_free (mi, n);
 
-  expect_submount (MI_BASE, NULL, NULL, NULL, "a bind and a tmpfs of its own below pass");
-  expect_submount (MI_BASE "31 30 8:1 /etc /srv/my\\040proj/etc rw - ext4 /dev/sda1 rw\n",
-                   "/srv/my proj/etc", "/etc", "/etc", "/etc bound below is refused");
-  expect_submount (MI_BASE "31 30 8:1 /etc/ssl /srv/my\\040proj/ssl rw - ext4 /dev/sda1 rw\n",
-                   "/srv/my proj/ssl", "/etc/ssl", "/etc", "a directory of /etc below is refused");
-  expect_submount (MI_BASE "32 30 0:21 / /srv/my\\040proj/hostproc rw - proc proc rw\n",
-                   "/srv/my proj/hostproc", NULL, "proc", "the host's proc below is refused");
-  expect_submount (MI_BASE "33 30 0:22 /docker.sock /srv/my\\040proj/sock rw - tmpfs tmpfs rw\n",
-                   "/srv/my proj/sock", "/run/docker.sock", "/run/docker.sock",
-                   "a socket bound from another file system's mount is refused");
-  expect_submount (MI_BASE "37 22 8:1 /etc /srv/other rw - ext4 /dev/sda1 rw\n", NULL, NULL, NULL,
-                   "a restricted mount elsewhere does not matter");
+  expect_mount (MI_BASE, "/srv/my proj", true, NULL,
+                "rbind: a bind and a tmpfs of its own below pass");
+  expect_mount (MI_BASE "31 30 8:1 /etc /srv/my\\040proj/etc rw - ext4 /dev/sda1 rw\n",
+                "/srv/my proj", true, "has /srv/my proj/etc mounted below it, and that is /etc",
+                "rbind: /etc bound below is refused");
+  expect_mount (MI_BASE "31 30 8:1 /etc/ssl /srv/my\\040proj/ssl rw - ext4 /dev/sda1 rw\n",
+                "/srv/my proj", true,
+                "which the host also shows at /etc/ssl: that is inside "
+                "the restricted host path /etc",
+                "rbind: a directory of /etc below is refused");
+  expect_mount (MI_BASE "32 30 0:21 / /srv/my\\040proj/hostproc rw - proc proc rw\n",
+                "/srv/my proj", true, "is on the host's proc file system",
+                "rbind: the host's proc below is refused");
+  expect_mount (MI_BASE "33 30 0:22 /docker.sock /srv/my\\040proj/sock rw - tmpfs tmpfs rw\n",
+                "/srv/my proj", true,
+                "shows at /run/docker.sock: that is the restricted host "
+                "path /run/docker.sock",
+                "rbind: a socket bound from another file system's mount is refused");
+  expect_mount (MI_BASE "37 22 8:1 /etc /srv/other rw - ext4 /dev/sda1 rw\n", "/srv/my proj", true,
+                NULL, "rbind: a restricted mount elsewhere does not matter");
+  /* Aliases: what a mount shows, wherever it is mounted. */
+  expect_mount (MI_BASE "40 22 8:1 / /srv/alias rw - ext4 /dev/sda1 rw\n", "/srv/alias", false,
+                "`/srv/alias` is / of the ext4 file system /dev/sda1 (8:1), which the host also "
+                "shows at /: that contains the restricted host path /etc",
+                "a bind mount of / elsewhere is the host's /");
+  expect_mount (MI_BASE "41 22 8:1 /etc /var/lib/vol/_data rw - ext4 /dev/sda1 rw\n",
+                "/var/lib/vol/_data", false,
+                "which the host also shows at /etc: that is the "
+                "restricted host path /etc",
+                "a volume bound from /etc is /etc");
+  expect_mount (MI_BASE "42 22 0:22 / /srv/run rw - tmpfs tmpfs rw\n", "/srv/run", false,
+                "shows at /run: that contains the restricted host path /run/docker.sock",
+                "another mount of /run's tmpfs contains the engine's socket");
+  expect_mount (MI_BASE "43 22 0:50 / /srv/vol rw - ext4 /dev/sdb1 rw\n", "/srv/vol", false, NULL,
+                "a file system of its own passes");
+  expect_mount (MI_BASE "44 22 0:21 / /srv/p rw - proc proc rw\n", "/srv/p", false,
+                "is on the host's proc file system mounted at /srv/p", "a proc volume is refused");
+  expect_mount (MI_BASE, "/srv/my proj", false, NULL, "an ordinary bind passes");
 }
 
 int
@@ -284,5 +403,6 @@ main (void)
   test_patterns ();
   test_open ();
   test_submounts ();
+  test_engine ();
   return tap_done ();
 }
