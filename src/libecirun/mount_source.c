@@ -359,6 +359,11 @@ guard_fd (const struct mount_guard *g, int fd, const char *source, bool as_rootf
                   what, source, s.mnt_id, s.real);
       goto out;
     }
+  if (mount_guard_check_mount (g, s.mnt, s.fspath, s.real, as_rootfs, what, source, false, depth,
+                               err)
+      < 0)
+    goto out;
+  /* Other names of a restricted file. */
   for (size_t i = 0; i < g->n_inodes; i++)
     {
       const struct guard_inode *in = &g->inodes[i];
@@ -386,10 +391,6 @@ guard_fd (const struct mount_guard *g, int fd, const char *source, bool as_rootf
           goto out;
         }
     }
-  if (mount_guard_check_mount (g, s.mnt, s.fspath, s.real, as_rootfs, what, source, false, depth,
-                               err)
-      < 0)
-    goto out;
   if (recursive)
     for (size_t i = 0; i < g->n_mounts; i++)
       {

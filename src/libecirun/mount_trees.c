@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <linux/nsfs.h>
 #include "devices.h"
 #include "engine.h"
+#include "fs.h"
 #include "mount_guard.h"
 #include "mount_opts.h"
 #include "mountinfo.h"
@@ -177,13 +179,45 @@ fresh_kernel_fs (pid_t init, const char *type, const char *name, int nstype, con
   return m.fd;
 }
 
+/* The directory of the host-side fd `checked`, opened again in the init's mount namespace (the
+   kernel takes an overlay's layers only from the mounter's own namespace) and required to be
+   the very same directory. */
+static int
+reopen_in_init (pid_t init, int checked, const char *what, const char *dir, ecirun_error_t *err)
+{
+  cleanup_free char *root_path = xasprintf ("/proc/%d/root", (int)init);
+  cleanup_close int root = open (root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char link[64], real[PATH_MAX];
+  struct stat a, b;
+  ssize_t n;
+  int fd;
+
+  snprintf (link, sizeof (link), "/proc/self/fd/%d", checked);
+  n = readlink (link, real, sizeof (real) - 1);
+  if (root < 0 || n <= 0)
+    return make_error (err, errno, "%s: open `%s` in the container's mount namespace", what, dir);
+  real[n] = '\0';
+  fd = fs_open_in_root (root, real, O_PATH | O_DIRECTORY, 0, err);
+  if (fd < 0)
+    return error_wrap (err, "%s: overlay directory `%s`", what, dir);
+  if (fstat (fd, &a) < 0 || fstat (checked, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+    {
+      close (fd);
+      return make_error (err, 0,
+                         "%s: overlay directory `%s` (%s) is not the same directory in the "
+                         "container's mount namespace",
+                         what, dir, real);
+    }
+  return fd;
+}
+
 /* An overlay mount of config.json names host directories in its options: each is opened once
    (relative ones from the bundle), must pass the guard as a bind source would, and goes to the
    init as an fd, in the order of the options, which the init mounts by (never by the path). The
    options are split exactly as the kernel splits them. */
 static int
-send_overlay_dirs (const struct mount_guard *g, long index, const char *data, const char *what,
-                   int sync_fd, ecirun_error_t *err)
+send_overlay_dirs (const struct mount_guard *g, pid_t init, long index, const char *data,
+                   const char *what, int sync_fd, ecirun_error_t *err)
 {
   struct overlay_opt *opts = NULL;
   size_t n = overlay_opts_parse (data, &opts);
@@ -192,7 +226,8 @@ send_overlay_dirs (const struct mount_guard *g, long index, const char *data, co
   for (size_t i = 0; i < n && r == 0; i++)
     for (size_t k = 0; opts[i].dirs && opts[i].dirs[k] && r == 0; k++)
       {
-        int fd = mount_guard_open (g, opts[i].dirs[k], false, false, what, err);
+        cleanup_close int checked = mount_guard_open (g, opts[i].dirs[k], false, false, what, err);
+        int fd = checked < 0 ? -1 : reopen_in_init (init, checked, what, opts[i].dirs[k], err);
         r = fd < 0 ? -1 : send_indexed (sync_fd, SYNC_OVERLAY_DIR, index, fd, err);
       }
   overlay_opts_free (opts, n);
@@ -281,7 +316,7 @@ send_mounts (const struct mount_trees_ctx *x, const struct mount_guard *g, pid_t
       recursive = o.recursive;
       what = xasprintf ("mounts[%zu] (%s)", i, m->destination);
       if (!bind && strcmp (type, "overlay") == 0)
-        r = send_overlay_dirs (g, i, o.data, what, sync_fd, err);
+        r = send_overlay_dirs (g, init, i, o.data, what, sync_fd, err);
       mount_opts_release (&o);
       if (r < 0)
         return -1;

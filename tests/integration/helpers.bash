@@ -195,6 +195,16 @@ update_config() {
 	mv "$cfg.tmp" "$cfg"
 }
 
+# bind_mount SOURCE DEST [OPTION...]: add a bind mount (rbind and OPTIONs) to config.json.
+bind_mount() {
+	local src=$1 dst=$2
+	shift 2
+	local opts
+	opts=$(printf '%s\n' rbind "$@" | jq -R . | jq -sc .)
+	update_config '.mounts += [{"destination": $d, "type": "bind", "source": $s, "options": $o}]' \
+		--arg d "$dst" --arg s "$src" --argjson o "$opts"
+}
+
 # set_cmd 'SHELL SCRIPT': the workload becomes sh -c SCRIPT.
 set_cmd() {
 	update_config '.process.args = ["sh", "-c", $s]' --arg s "$1"

@@ -18,16 +18,6 @@ teardown() {
 	unset ECIRUN_POLICY
 }
 
-# bind_mount SOURCE DEST [OPTION...]: add a bind mount to config.json.
-bind_mount() {
-	local src=$1 dst=$2
-	shift 2
-	local opts
-	opts=$(printf '%s\n' rbind "$@" | jq -R . | jq -sc .)
-	update_config '.mounts += [{"destination": $d, "type": "bind", "source": $s, "options": $o}]' \
-		--arg d "$dst" --arg s "$src" --argjson o "$opts"
-}
-
 # engine_policy: an admin policy for an "engine" whose data directory is $ENGINE
 # (restricted), with its per-container files and volumes allowed, as for dockerd.
 engine_policy() {
