@@ -53,15 +53,17 @@ pseudo_fs (int fd)
     }
 }
 
-/* Clone source (a path, or "" for the O_PATH fd dirfd itself), ID-mapped into userns. */
+/* Clone source (a path, or "" for the O_PATH fd dirfd itself), ID-mapped into userns (userns
+   -1: not ID-mapped, the container's IDs are its block's host IDs there). */
 static int
 clone_idmapped (int dirfd, const char *source, bool recursive, int userns, const char *what,
                 ecirun_error_t *err)
 {
   /* Private: a clone of a shared host mount would be shared, and pivot_root refuses a new
      root whose parent mount is shared. */
-  struct mount_attr attr
-      = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns, .propagation = MS_PRIVATE };
+  struct mount_attr attr = { .attr_set = userns >= 0 ? MOUNT_ATTR_IDMAP : 0,
+                             .userns_fd = userns >= 0 ? userns : 0,
+                             .propagation = MS_PRIVATE };
   int tree = sys_open_tree (dirfd, source,
                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)
                                 | (*source ? 0 : AT_EMPTY_PATH));
@@ -295,6 +297,30 @@ send_rootfs (const struct mount_trees_ctx *x, const struct mount_guard *g,
   }
 }
 
+/* Is the source fd inside one of the engines' directories (a volume, the engine's files of the
+   container), not a host directory the user named? */
+static bool
+engine_managed (const struct mount_guard *g, int fd)
+{
+  char link[64], real[PATH_MAX];
+  ssize_t n;
+
+  snprintf (link, sizeof (link), "/proc/self/fd/%d", fd);
+  n = readlink (link, real, sizeof (real) - 1);
+  if (n <= 0)
+    return false;
+  real[n] = '\0';
+  for (int k = 0; k < ENGINE_N_DIRS; k++)
+    {
+      if (guard_path_within (real, engine_dir_default (k)))
+        return true;
+      for (char *const *d = g->engine ? g->engine->dirs[k] : NULL; d && *d; d++)
+        if (guard_path_within (real, *d))
+          return true;
+    }
+  return false;
+}
+
 static int
 send_mounts (const struct mount_trees_ctx *x, const struct mount_guard *g, pid_t init, int userns,
              int sync_fd, ecirun_error_t *err)
@@ -341,7 +367,9 @@ send_mounts (const struct mount_trees_ctx *x, const struct mount_guard *g, pid_t
         cleanup_close int src = mount_guard_open (g, m->source, false, recursive, what, err);
         if (src < 0)
           return -1;
-        tree = clone_idmapped (src, "", recursive, userns, what, err);
+        tree = clone_idmapped (
+            src, "", recursive,
+            x->policy->host_dirs_in_block && !engine_managed (g, src) ? -1 : userns, what, err);
       }
       if (tree < 0 || send_indexed (sync_fd, SYNC_MOUNT_FD, i, tree, err) < 0)
         return -1;

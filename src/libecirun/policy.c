@@ -17,8 +17,8 @@
 #define POLICY_MAX_SIZE (1u << 20)
 
 static const char *const top_keys[]
-    = { "idPool",           "blockSize",     "onExhaustion",   "stateDir", "idmapFallback",
-        "restrictedMounts", "allowedMounts", "allowedDevices", NULL };
+    = { "idPool",         "blockSize",        "onExhaustion",  "stateDir",       "idmapFallback",
+        "hostDirMapping", "restrictedMounts", "allowedMounts", "allowedDevices", NULL };
 
 /* The host devices a container may get through linux.devices (--device, and every host
    device that --privileged lists): what the defaults already give, FUSE and TUN. Raw block
@@ -439,8 +439,9 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
 {
   static const char *const exhaustion[] = { "refuse", NULL };
   static const char *const fallback[] = { "none", "chown", NULL };
+  static const char *const host_dirs[] = { "idmap", "block", NULL };
   yajl_val pool = NULL;
-  int on_exh = 0, fb = 0;
+  int on_exh = 0, fb = 0, hd = 0;
 
   if (check_keys (c, root, NULL, top_keys) < 0)
     return -1;
@@ -459,6 +460,9 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
   if (fb == 1)
     return cfg_error (c, "idmapFallback", ": \"chown\" is not supported yet (only \"none\")");
   p->idmap_chown_fallback = false;
+  if (get_enum (c, root, "hostDirMapping", host_dirs, &hd) < 0)
+    return -1;
+  p->host_dirs_in_block = hd == 1;
   if (cfg_string (c, root, "stateDir", NULL, &p->state_dir) < 0)
     return -1;
   if (p->state_dir[0] != '/')
@@ -657,6 +661,8 @@ policy_gen (yajl_gen g, const struct ecirun_policy *p)
   gen_str (g, p->state_dir ? p->state_dir : POLICY_DEFAULT_STATE_DIR);
   gen_str (g, "idmapFallback");
   gen_str (g, p->idmap_chown_fallback ? "chown" : "none");
+  gen_str (g, "hostDirMapping");
+  gen_str (g, p->host_dirs_in_block ? "block" : "idmap");
   gen_strv (g, "restrictedMounts", p->restricted_mounts);
   gen_strv (g, "allowedMounts", p->allowed_mounts);
   gen_strv (g, "allowedDevices", p->allowed_devices);

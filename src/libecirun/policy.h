@@ -44,6 +44,10 @@ struct ecirun_policy
   enum policy_exhaustion on_exhaustion;
   char *state_dir;           /* absolute; ID-block records live in <state_dir>/idblocks/ */
   bool idmap_chown_fallback; /* idmapFallback: "chown" (false: "none") */
+  /* hostDirMapping "block": a host directory that is not the engine's (a bind source outside
+     every engine data directory) is mounted without an ID mapping, so the container's IDs are
+     its block's host IDs there (false: "idmap", ID-mapped like the rootfs). */
+  bool host_dirs_in_block;
 
   /* Host paths no container may get as a bind-mount source or root (restrictedMounts), and the
      patterns that stay allowed below them (allowedMounts): mount_guard.h. Never NULL once

@@ -278,3 +278,36 @@ time.sleep(600)' "$1" &
 	assert_out_contains lower lower2 ok
 	assert_nothing_left
 }
+
+@test "escape: container root leaves a setuid-root file in a host directory (default), not with hostDirMapping block" {
+	# runc (and ecirun's default, ID-mapped host directories) let container root create a
+	# -rwsr-xr-x file owned by host root in a host directory it is given; a host user may run
+	# it later. With "hostDirMapping": "block" the directory is not ID-mapped: what container
+	# root creates there belongs to its block's host uid.
+	mkdir "$TESTDIR/d"
+	chmod 0777 "$TESTDIR/d"
+	echo host-file >"$TESTDIR/d/owned-by-root"
+	bind_mount "$TESTDIR/d" /d
+	set_cmd 'cp /bin/busybox /d/sh && chmod 4755 /d/sh && stat -c "%u" /d/owned-by-root'
+	ecirun run ct1
+	assert_ok
+	assert_out_eq 0
+	assert_eq "$(stat -c '%u %a' "$TESTDIR/d/sh")" "0 4755" "the default: a setuid file of host root"
+	rm -f "$TESTDIR/d/sh"
+
+	POLICY="$BATS_TEST_TMPDIR/policy.json"
+	echo '{"hostDirMapping": "block"}' >"$POLICY"
+	chmod 0644 "$POLICY"
+	export ECIRUN_POLICY=$POLICY
+	local first
+	first=$("$ECIRUN" features | jq -r '.ecirun.policy.idPool.uidFirst')
+	ecirun run ct1
+	assert_ok
+	# The host's root-owned file is nobody's inside: host uid 0 is not in the block.
+	assert_out_eq 65534
+	local owner
+	owner=$(stat -c '%u' "$TESTDIR/d/sh")
+	[ "$owner" -ge "$first" ] || fail "the file container root made is owned by host uid $owner, not by its block (from $first)"
+	assert_eq "$("$ECIRUN" features | jq -r '.ecirun.policy.hostDirMapping')" block "features"
+	assert_nothing_left
+}
