@@ -102,7 +102,7 @@ enabled (yajl_gen g, const char *key, bool on)
 }
 
 char *
-features_json (void)
+features_json (char **ret_policy_error)
 {
   struct ecirun_policy pol;
   ecirun_error_t e = NULL;
@@ -116,10 +116,14 @@ features_json (void)
       = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
           NULL };
 
+  *ret_policy_error = NULL;
   if (policy_load (&pol, &e) == 0)
     policy = &pol;
   else
-    policy_err = e->msg;
+    {
+      policy_err = e->msg;
+      *ret_policy_error = xstrdup (e->msg);
+    }
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_config (g, yajl_gen_indent_string, "    ");
   yajl_gen_map_open (g);

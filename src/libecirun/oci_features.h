@@ -2,6 +2,8 @@
 #ifndef ECIRUN_OCI_FEATURES_H
 #define ECIRUN_OCI_FEATURES_H
 
-char *features_json (void);
+/* The document; *ret_policy_error (malloc'd) is set when the admin policy could not be loaded
+   (the document then shows the error in place of the policy). */
+char *features_json (char **ret_policy_error);
 
 #endif

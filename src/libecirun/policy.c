@@ -601,7 +601,17 @@ policy_load (struct ecirun_policy *ret, ecirun_error_t *err)
   const char *path = getenv ("ECIRUN_POLICY");
   const char *subuid = getenv ("ECIRUN_SUBUID");
   const char *subgid = getenv ("ECIRUN_SUBGID");
+  struct stat st;
 
+  /* A missing default file means the defaults; a file asked for by name must be there. */
+  if (path && *path && stat (path, &st) < 0 && errno == ENOENT)
+    {
+      memset (ret, 0, sizeof (*ret));
+      return make_error (err, 0,
+                         "ECIRUN_POLICY names `%s`, which does not exist (unset it to use %s, or "
+                         "the defaults when that is missing too)",
+                         path, POLICY_PATH);
+    }
   return policy_load_from (path && *path ? path : NULL, subuid && *subuid ? subuid : NULL,
                            subgid && *subgid ? subgid : NULL, ret, err);
 }

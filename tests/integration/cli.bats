@@ -94,6 +94,25 @@ teardown() {
 	assert_json "$stdout" '.mountOptions | index("rbind") != null'
 }
 
+@test "features with a broken admin policy still prints the document, says why and exits non-zero" {
+	# runc has no admin policy. ecirun 97248e4 exited 0 and hid the error in the JSON.
+	local policy="$BATS_TEST_TMPDIR/policy.json"
+	echo '{"blockSize": "big"}' >"$policy"
+	chmod 0644 "$policy"
+	ECIRUN_POLICY=$policy ecirun features
+	assert_fail 1
+	assert_out_contains "ecirun: features: the admin policy is not usable: $policy: blockSize must be"
+	assert_json "$stdout" '.ecirun.policy.error | test("blockSize")'
+}
+
+@test "ECIRUN_POLICY naming a missing file is an error, not the defaults" {
+	# ecirun 97248e4 used the defaults: a typo in the variable silently changed the policy.
+	ECIRUN_POLICY=/nonexistent/ecirun.json ecirun run ct1
+	assert_fail 1
+	assert_out_eq "ecirun: ECIRUN_POLICY names \`/nonexistent/ecirun.json\`, which does not exist (unset it to use /etc/ecirun/ecirun.json, or the defaults when that is missing too)"
+	assert_nothing_left
+}
+
 @test "--log FILE --log-format json: one object per line, the last one the error" {
 	local log="$BATS_TEST_TMPDIR/log.json"
 	update_config '.root.path = "no-such-rootfs"'
