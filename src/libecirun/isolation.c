@@ -274,15 +274,18 @@ pseudo_fs (int fd)
     }
 }
 
-/* Clone source (a path, or "" for the O_PATH fd dirfd itself), ID-mapped into userns. */
+/* Clone source (a path, or "" for the O_PATH fd dirfd itself), ID-mapped into userns, nodev:
+   a device node in host content (a directory rootfs, a volume, an image layer) never opens in
+   the container, whatever the device cgroup allows; its devices come from linux.devices. */
 static int
 clone_idmapped (int dirfd, const char *source, bool recursive, int userns, const char *what,
                 ecirun_error_t *err)
 {
   /* Private: a clone of a shared host mount would be shared, and pivot_root refuses a new
      root whose parent mount is shared. */
-  struct mount_attr attr
-      = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns, .propagation = MS_PRIVATE };
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV,
+                             .userns_fd = userns,
+                             .propagation = MS_PRIVATE };
   int tree = sys_open_tree (dirfd, source,
                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)
                                 | (*source ? 0 : AT_EMPTY_PATH));
@@ -292,7 +295,7 @@ clone_idmapped (int dirfd, const char *source, bool recursive, int userns, const
   if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
     {
       int saved = errno;
-      struct mount_attr priv = { .propagation = MS_PRIVATE };
+      struct mount_attr priv = { .attr_set = MOUNT_ATTR_NODEV, .propagation = MS_PRIVATE };
       if (pseudo_fs (tree))
         {
           /* Ownership there is the kernel's, not the disk's. */
