@@ -142,7 +142,8 @@ open_in_cgroup() {
 @test "the default devices and the devices given work on the nodev rootfs, with or without a /dev tmpfs" {
 	# Not a hole in runc (it makes the same nodes): the devices are mounts of their own, so
 	# nodev on the rootfs leaves them working, also where /dev is the rootfs' own directory.
-	update_config '.linux.devices += [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0}]'
+	update_config '.linux.devices += [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0}]
+		| .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]'
 	local script='for d in null zero full random urandom fuse; do if ( : < /dev/$d ) 2>/dev/null; then echo "ok $d"; else echo "BROKEN $d"; fi; done
 		echo x > /dev/null && echo write-null-ok; echo x > /dev/full 2>/dev/null || echo full-enospc'
 	set_cmd "$script"
@@ -160,9 +161,11 @@ open_in_cgroup() {
 }
 
 @test "a device node the container makes itself, with CAP_MKNOD, does not open" {
-	# Not a hole in runc either (its containers are host root: mknod works and the device
-	# cgroup decides). This checks the kernel's rule ecirun relies on: in a user namespace
-	# mknod of a device is refused, and nodes on file systems mounted there never open.
+	# runc lets it through: its containers are host root, so mknod works and only the device
+	# cgroup decides (1:5 is in it; under --privileged every device is). This checks the
+	# kernel's rule ecirun relies on, and passes with ecirun before the nodev change too: in a
+	# user namespace mknod of a device is refused, and nodes on file systems mounted there
+	# never open.
 	all_caps
 	set_cmd 'mkdir -p /tmp/own && mount -t tmpfs none /tmp/own || echo "no tmpfs"
 		for f in /tmp/zero /dev/zero2 /tmp/own/zero; do
