@@ -99,6 +99,23 @@ open_in_cgroup() {
 	assert_out_contains "linux.resources.devices rules ignored" "a *:* rwm"
 }
 
+@test "update --resources with \"a *:* rwm\" leaves the device cgroup as create made it" {
+	# runc lets it through: its update (as ecirun's before) applies the devices of the
+	# resources it is given, and "a *:* rwm" opens every host device in the cgroup.
+	requires cgroups_devices cgroups_pids
+	[ -c /dev/kmsg ] || skip "the host has no /dev/kmsg"
+	run_detached ct1 'exec sleep 1000'
+	echo '{"devices": [{"allow": true, "access": "rwm"}], "pids": {"limit": 37}}' >"$TESTDIR/res.json"
+	ecirun update --resources "$TESTDIR/res.json" ct1
+	assert_ok
+	# The rest of the update applies.
+	assert_eq "$(cat "$(cgroup_host_path pids)/pids.max")" 37 "pids.max"
+	open_in_cgroup "$(cgroup_host_path devices)" /dev/kmsg /dev/null
+	assert_ok
+	refute_out_contains "OPENED /dev/kmsg"
+	assert_out_contains "refused /dev/kmsg: Operation not permitted" "OPENED /dev/null"
+}
+
 @test "a host-made device node in a bind-mounted host directory does not open, even with every capability" {
 	# runc lets it through: a bind mount keeps dev, and /dev/zero's numbers (1:5) are in
 	# every container's device cgroup, so the container reads the host-made node.
