@@ -67,10 +67,14 @@ OPEN_EACH='for f in "$@"; do
 	docker_ import -c 'CMD ["/bin/sh"]' "$tar" "$NODE_IMG"
 	assert_ok
 	drun --privileged -v "$TESTDIR:/vol" "$NODE_IMG" sh -c "set -- /vol/zero /hostzero; $OPEN_EACH
-		head -c 4 /dev/zero | od -An -tx1"
+		head -c 4 /dev/zero | od -An -tx1
+		awk '\$5 == \"/\" || \$5 == \"/vol\" { print \$5 \"-options=\" \$6 }' /proc/self/mountinfo"
 	assert_ok
 	refute_out_contains "OPENED"
 	assert_out_contains "refused /vol/zero: Permission denied" "refused /hostzero: Permission denied" " 00 00 00 00"
+	# The root (docker's overlay2, mounted again over the ID-mapped layers) and the volume are nodev.
+	assert_out_match "/-options=[^ ]*nodev"
+	assert_out_match "/vol-options=[^ ]*nodev"
 	docker_ rmi "$NODE_IMG"
 }
 

@@ -146,11 +146,13 @@ open_in_cgroup() {
 	all_caps
 	set_cmd "set -- /hostzero; $OPEN_EACH
 		mount -o remount,bind,dev / 2>/dev/null && echo REMOUNTED-DEV; $OPEN_EACH
-		head -c 4 /dev/zero | od -An -tx1; echo x > /dev/null && echo null-ok"
+		head -c 4 /dev/zero | od -An -tx1; echo x > /dev/null && echo null-ok
+		awk '\$5 == \"/\" { print \"root-options=\" \$6 }' /proc/self/mountinfo"
 	ecirun run ct1
 	assert_ok
 	refute_out_contains "OPENED" "REMOUNTED-DEV"
 	assert_out_contains "refused /hostzero: Permission denied"
+	assert_out_match "root-options=[^ ]*nodev"
 	# The container's own /dev/zero (the same numbers) and /dev/null work.
 	assert_out_contains " 00 00 00 00" "null-ok"
 	assert_nothing_left
