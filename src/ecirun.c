@@ -99,10 +99,12 @@ usage (FILE *out)
            "  allowedMounts           patterns (*, {id}, {net}, {ipc}, {dockerRoot}...)\n"
            "                          allowed inside restricted paths (default: the\n"
            "                          engines' per-container files, volumes)\n"
-           "  allowedDevices          patterns of the host devices (linux.devices, --device,\n"
-           "                          --privileged) a container may get (default: the\n"
-           "                          standard nodes, /dev/fuse, /dev/net/tun); raw block\n"
-           "                          devices and /dev/mem, kmem, port never\n");
+           "  allowedDevices          the host devices (linux.devices, --device,\n"
+           "                          --privileged) a container may get, judged by type and\n"
+           "                          numbers: host path patterns (the nodes they name) or\n"
+           "                          \"c MAJOR:MINOR\" (default: the standard nodes,\n"
+           "                          /dev/fuse, /dev/net/tun); raw block devices and\n"
+           "                          /dev/mem, kmem, port never\n");
 }
 
 void

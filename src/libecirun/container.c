@@ -590,7 +590,7 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
   if (save_config_copy (&x, err) < 0 || assign_ids (&x, err) < 0)
     goto out;
   devices_apply_policy (x.config->linux_cfg, x.policy.allowed_devices, x.policy.path);
-  devices_add_cgroup_rules (x.config->linux_cfg);
+  devices_set_cgroup_rules (x.config->linux_cfg);
   if (cgroup_create (x.config->linux_cfg->cgroups_path, o->id, x.config->linux_cfg->resources,
                      &x.cg, err)
       < 0)

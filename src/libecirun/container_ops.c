@@ -222,8 +222,17 @@ container_update (const char *root, const char *id, const struct resources_confi
       make_error (err, 0, "container not running");
       goto out;
     }
-  if (cgroup_open (op.state->cgroup_path, &cg, err) < 0 || cgroup_apply (cg, res, err) < 0)
-    goto out;
+  /* The device rules stay those of create (what the container was given): an engine that
+     sends the whole resources object back (containerd's CRI does) changes nothing there, and
+     no update widens them. */
+  {
+    struct resources_config without_devices = *res;
+    without_devices.devices = NULL;
+    without_devices.n_devices = 0;
+    if (cgroup_open (op.state->cgroup_path, &cg, err) < 0
+        || cgroup_apply (cg, &without_devices, err) < 0)
+      goto out;
+  }
   r = 0;
 out:
   cgroup_free (cg);

@@ -3,7 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
+#include <glob.h>
+#include <inttypes.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/mount.h>
@@ -98,51 +99,181 @@ listed_in_config (const struct linux_config *lc, const char *path)
   return false;
 }
 
+/* ---- which host devices a container may get: judged by identity, never by name ---- */
+
+/* The kernel's device numbers: 12 bits of major, 20 of minor. */
+#define DEVICE_MAJOR_MAX 0xfffu
+#define DEVICE_MINOR_MAX 0xfffffu
+
+/* What the device cgroup and the kernel see of an entry: 'u' is a character device too. */
+static char
+device_kind (const struct device_config *d)
+{
+  return d->type == 'u' ? 'c' : d->type;
+}
+
 /* Devices no container gets, whatever the policy allows, even --privileged (which lists every
-   host node): raw disks and physical memory would hand the host over; /dev/ptmx is the link
-   to the container's own devpts instance. */
+   host node): raw disks and physical memory would hand the host over. */
 static bool
 device_withheld (const struct device_config *d)
 {
-  if (d->path && strcmp (d->path, "/dev/ptmx") == 0)
+  if (device_kind (d) == 'b')
     return true;
-  if (d->type == 'b')
-    return true;
-  return d->type == 'c' && d->major == 1 && (d->minor == 1 || d->minor == 2 || d->minor == 4);
+  return device_kind (d) == 'c' && d->major == 1
+         && (d->minor == 1 || d->minor == 2 || d->minor == 4);
 }
 
 static bool
-device_allowed (const char *path, char *const *allowed)
+parse_number (const char **s, int64_t *ret)
 {
+  uint64_t v = 0;
+
+  if (**s == '*')
+    {
+      (*s)++;
+      *ret = -1;
+      return true;
+    }
+  if (**s < '0' || **s > '9')
+    return false;
+  for (; **s >= '0' && **s <= '9'; (*s)++)
+    {
+      v = v * 10 + (uint64_t)(**s - '0');
+      if (v > DEVICE_MINOR_MAX)
+        return false;
+    }
+  *ret = (int64_t)v;
+  return true;
+}
+
+bool
+devices_parse_id (const char *s, struct device_id *ret)
+{
+  struct device_id id = { .type = s[0] };
+
+  if ((id.type != 'c' && id.type != 'b') || s[1] != ' ')
+    return false;
+  s += 2;
+  if (!parse_number (&s, &id.major) || *s++ != ':' || !parse_number (&s, &id.minor) || *s)
+    return false;
+  if (id.major > (int64_t)DEVICE_MAJOR_MAX)
+    return false;
+  *ret = id;
+  return true;
+}
+
+static void
+ids_add (struct device_id **ids, size_t *n, struct device_id id)
+{
+  *ids = xrealloc (*ids, (*n + 1) * sizeof (**ids));
+  (*ids)[(*n)++] = id;
+}
+
+/* The device node at a host path, as an identity; false for anything else. Symlinks are
+   followed (/dev/serial/by-id/...), /proc's magic links (/dev/stdin) are not. */
+static bool
+host_node_id (int hostfd, const char *path, struct device_id *ret)
+{
+  cleanup_close int fd = fs_open_in_root (hostfd, path, O_PATH, 0, NULL);
+  struct stat sb;
+
+  if (fd < 0 || fstat (fd, &sb) < 0 || !(S_ISCHR (sb.st_mode) || S_ISBLK (sb.st_mode)))
+    return false;
+  ret->type = S_ISCHR (sb.st_mode) ? 'c' : 'b';
+  ret->major = major (sb.st_rdev);
+  ret->minor = minor (sb.st_rdev);
+  return true;
+}
+
+size_t
+devices_resolve_allowed (char *const *allowed, struct device_id **ret)
+{
+  cleanup_close int hostfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct device_id *ids = NULL, id;
+  size_t n = 0;
+
   for (size_t i = 0; allowed && allowed[i]; i++)
-    if (fnmatch (allowed[i], path, FNM_PATHNAME) == 0)
+    {
+      glob_t g = { 0 };
+
+      if (devices_parse_id (allowed[i], &id))
+        {
+          ids_add (&ids, &n, id);
+          continue;
+        }
+      if (hostfd < 0 || allowed[i][0] != '/')
+        continue;
+      if (strpbrk (allowed[i], "*?[") == NULL)
+        {
+          if (host_node_id (hostfd, allowed[i], &id))
+            ids_add (&ids, &n, id);
+          continue;
+        }
+      if (glob (allowed[i], GLOB_NOSORT, NULL, &g) == 0)
+        for (size_t k = 0; k < g.gl_pathc; k++)
+          if (host_node_id (hostfd, g.gl_pathv[k], &id))
+            ids_add (&ids, &n, id);
+      globfree (&g);
+    }
+  *ret = ids;
+  return n;
+}
+
+bool
+devices_id_allowed (const struct device_config *d, const struct device_id *ids, size_t n)
+{
+  char kind = device_kind (d);
+
+  if (d->major < 0 || d->minor < 0 || d->major > (int64_t)DEVICE_MAJOR_MAX
+      || d->minor > (int64_t)DEVICE_MINOR_MAX)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (ids[i].type == kind && (ids[i].major < 0 || ids[i].major == d->major)
+        && (ids[i].minor < 0 || ids[i].minor == d->minor))
       return true;
   return false;
+}
+
+static void
+list_device (FILE *f, const struct device_config *d)
+{
+  fprintf (f, "%s%s (%c %" PRId64 ":%" PRId64 ")", ftell (f) ? ", " : "", d->path, device_kind (d),
+           d->major, d->minor);
 }
 
 void
 devices_apply_policy (struct linux_config *lc, char *const *allowed, const char *policy_path)
 {
+  cleanup_free struct device_id *ids = NULL;
   cleanup_free char *never = NULL, *unlisted = NULL;
-  size_t kept = 0, never_len = 0, unlisted_len = 0;
+  size_t kept = 0, never_len = 0, unlisted_len = 0, n_ids;
   FILE *never_f = open_memstream (&never, &never_len);
   FILE *unlisted_f = open_memstream (&unlisted, &unlisted_len);
 
+  n_ids = devices_resolve_allowed (allowed, &ids);
   for (size_t i = 0; lc && i < lc->n_devices; i++)
     {
       struct device_config *d = &lc->devices[i];
       FILE *to = NULL;
+      bool drop;
 
+      /* The path is only where the node goes inside the container; what it opens is its type
+         and numbers. /dev/ptmx is always the link to the container's own devpts (quietly: a
+         --privileged config lists the host's). A fifo is no host device. */
       if (d->path == NULL)
-        ; /* devices_foreach reports it */
+        drop = false; /* devices_foreach reports it */
+      else if (strcmp (d->path, "/dev/ptmx") == 0)
+        drop = true;
       else if (device_withheld (d))
-        to = strcmp (d->path, "/dev/ptmx") == 0 ? NULL : never_f;
-      else if (!device_allowed (d->path, allowed))
-        to = unlisted_f;
-      if (d->path && (to || device_withheld (d)))
+        drop = true, to = never_f;
+      else if (d->type != 'p' && !devices_id_allowed (d, ids, n_ids))
+        drop = true, to = unlisted_f;
+      else
+        drop = false;
+      if (drop)
         {
           if (to)
-            fprintf (to, "%s%s", ftell (to) ? ", " : "", d->path);
+            list_device (to, d);
           free (d->path);
           continue;
         }
@@ -178,7 +309,7 @@ devices_foreach (const struct linux_config *lc,
       if (d->path == NULL || strncmp (d->path, "/dev/", 5) != 0 || strstr (d->path, "/../"))
         return make_error (err, 0, "linux.devices[%zu].path `%s` must be under /dev", i,
                            d->path ? d->path : "");
-      if (device_withheld (d))
+      if (device_withheld (d) || strcmp (d->path, "/dev/ptmx") == 0)
         continue;
       if (fn (d, data, err) < 0)
         return -1;
@@ -316,40 +447,107 @@ devices_create_links (int rootfd, ecirun_error_t *err)
   return 0;
 }
 
-void
-devices_add_cgroup_rules (struct linux_config *lc)
+/* The device cgroup rules every container gets: mknod of any node (the kernel refuses it in a
+   user namespace anyway), the default devices, the console and pty devices, /dev/net/tun. */
+static const struct device_cgroup_rule default_rules[] = {
+  { true, 'c', -1, -1, (char *)"m" },    { true, 'b', -1, -1, (char *)"m" },
+  { true, 'c', 1, 3, (char *)"rwm" },    { true, 'c', 1, 5, (char *)"rwm" },
+  { true, 'c', 1, 7, (char *)"rwm" },    { true, 'c', 1, 8, (char *)"rwm" },
+  { true, 'c', 1, 9, (char *)"rwm" },    { true, 'c', 5, 0, (char *)"rwm" },
+  { true, 'c', 5, 1, (char *)"rwm" },    { true, 'c', 5, 2, (char *)"rwm" },
+  { true, 'c', 136, -1, (char *)"rwm" }, { true, 'c', 10, 200, (char *)"rwm" },
+};
+
+/* Whether rule r grants only what one of the given rules grants already. */
+static bool
+rule_covered (const struct device_cgroup_rule *r, const struct device_cgroup_rule *given, size_t n)
 {
-  static const struct device_cgroup_rule defaults[] = {
-    { true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },    { true, 'c', 1, 3, "rwm" },
-    { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },    { true, 'c', 1, 8, "rwm" },
-    { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },    { true, 'c', 5, 1, "rwm" },
-    { true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
-  };
+  const char *access = r->access && *r->access ? r->access : "rwm";
+  char type = r->type ? r->type : 'a';
+
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct device_cgroup_rule *g = &given[i];
+      if ((g->type != type && g->type != 'a') || (g->major >= 0 && g->major != r->major)
+          || (g->minor >= 0 && g->minor != r->minor))
+        continue;
+      if (access[strspn (access, g->access)] == '\0')
+        return true;
+    }
+  return false;
+}
+
+static void
+append_rule (struct resources_config *r, bool allow, char type, int64_t major, int64_t minor,
+             const char *access)
+{
+  struct device_cgroup_rule *rule = &r->devices[r->n_devices++];
+
+  rule->allow = allow;
+  rule->type = type;
+  rule->major = major;
+  rule->minor = minor;
+  rule->access = xstrdup (access);
+}
+
+static void
+format_rule (FILE *f, const struct device_cgroup_rule *r)
+{
+  char maj[24] = "*", min[24] = "*";
+
+  if (r->major >= 0)
+    snprintf (maj, sizeof (maj), "%" PRId64, r->major);
+  if (r->minor >= 0)
+    snprintf (min, sizeof (min), "%" PRId64, r->minor);
+  fprintf (f, "%s%c %s:%s %s", ftell (f) ? ", " : "", r->type ? r->type : 'a', maj, min,
+           r->access && *r->access ? r->access : "rwm");
+}
+
+void
+devices_set_cgroup_rules (struct linux_config *lc)
+{
   struct resources_config *r;
-  size_t n;
+  struct device_cgroup_rule *config_rules;
+  size_t n_config;
+  cleanup_free char *ignored = NULL;
+  size_t ignored_len = 0;
+  FILE *ignored_f;
 
   if (lc->resources == NULL)
     lc->resources = xmalloc0 (sizeof (*lc->resources));
   r = lc->resources;
-  n = r->n_devices + ARRAY_SIZE (defaults) + lc->n_devices;
-  r->devices = xrealloc (r->devices, n * sizeof (*r->devices));
-  for (size_t i = 0; i < ARRAY_SIZE (defaults); i++)
+  config_rules = TAKE_PTR (r->devices);
+  n_config = r->n_devices;
+  r->n_devices = 0;
+  /* Deny everything first (v1 starts there too), then what the container was given. */
+  r->devices = xmalloc0 ((1 + ARRAY_SIZE (default_rules) + lc->n_devices) * sizeof (*r->devices));
+  append_rule (r, false, 'a', -1, -1, "rwm");
+  for (size_t i = 0; i < ARRAY_SIZE (default_rules); i++)
     {
-      r->devices[r->n_devices] = defaults[i];
-      r->devices[r->n_devices++].access = xstrdup (defaults[i].access);
+      const struct device_cgroup_rule *d = &default_rules[i];
+      append_rule (r, true, d->type, d->major, d->minor, d->access);
     }
   for (size_t i = 0; i < lc->n_devices; i++)
     {
       const struct device_config *d = &lc->devices[i];
-      struct device_cgroup_rule *rule;
-
-      if (d->type == 'p')
-        continue; /* a fifo is no device: the device cgroup has no rule for it */
-      rule = &r->devices[r->n_devices++];
-      rule->allow = true;
-      rule->type = d->type == 'u' ? 'c' : d->type;
-      rule->major = d->major;
-      rule->minor = d->minor;
-      rule->access = xstrdup ("rwm");
+      if (d->type != 'p') /* a fifo is no device: the device cgroup has no rule for it */
+        append_rule (r, true, device_kind (d), d->major, d->minor, "rwm");
     }
+
+  /* The config's own rules could only add devices beyond these (the engines' "a *:* rwm" of
+     --privileged, --device-cgroup-rule): they are dropped. Name those that asked for more. */
+  ignored_f = open_memstream (&ignored, &ignored_len);
+  for (size_t i = 0; i < n_config; i++)
+    {
+      const struct device_cgroup_rule *c = &config_rules[i];
+      if (c->allow && !rule_covered (c, r->devices + 1, r->n_devices - 1))
+        format_rule (ignored_f, c);
+      free (c->access);
+    }
+  free (config_rules);
+  fclose (ignored_f);
+  if (*ignored)
+    log_warning ("linux.resources.devices rules ignored, the device cgroup allows only the "
+                 "default devices and the linux.devices given: %s",
+                 ignored);
 }

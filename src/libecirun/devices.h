@@ -3,6 +3,7 @@
 #define ECIRUN_DEVICES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "config.h"
 #include "error.h"
 
@@ -27,12 +28,33 @@ int devices_create (int rootfd, const struct linux_config *lc, bool bind, struct
 /* /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr, /dev/ptmx, /dev/core links. */
 int devices_create_links (int rootfd, ecirun_error_t *err);
 
-/* Keep only the linux.devices entries the admin policy allows (patterns of allowedDevices);
-   raw block devices, /dev/mem, /dev/kmem, /dev/port and /dev/ptmx never pass. Each device
-   withheld is logged as a warning: --privileged lists every host device. */
+/* A device as the kernel knows it, what an allowedDevices entry stands for: type 'c' or 'b',
+   major and minor (-1: any). */
+struct device_id
+{
+  char type;
+  int64_t major, minor;
+};
+
+/* "c MAJOR:MINOR" (or "b ..."), either number possibly "*", into *ret. */
+bool devices_parse_id (const char *s, struct device_id *ret);
+/* The identities allowedDevices stands for, now: "c MAJOR:MINOR" entries as written, host paths
+   (patterns) by the device nodes they name on the host (a path that names none allows
+   nothing). Returns how many are in *ret (malloc'd). */
+size_t devices_resolve_allowed (char *const *allowed, struct device_id **ret);
+/* Whether d's type and numbers (never its path) are among ids. */
+bool devices_id_allowed (const struct device_config *d, const struct device_id *ids, size_t n);
+
+/* Keep only the linux.devices entries whose type and numbers the admin policy allows
+   (allowedDevices, resolved now on the host); the path an entry gives is only where its node
+   goes in the container. Raw block devices, /dev/mem, /dev/kmem and /dev/port never pass,
+   nor the path /dev/ptmx (the link to the container's devpts). Each device withheld is logged
+   as a warning: --privileged lists every host device. */
 void devices_apply_policy (struct linux_config *lc, char *const *allowed, const char *policy_path);
-/* Append to linux.resources.devices what every container needs (the default devices, ptys,
-   mknod of any node) and an allow rule for each linux.devices entry, after the config's own
-   rules, as runc does: a config that denies everything still gets a working /dev. */
-void devices_add_cgroup_rules (struct linux_config *lc);
+/* Replace linux.resources.devices with what the container is given: deny all, then the default
+   devices, ptys, /dev/net/tun, mknod of any node, and an allow rule for each linux.devices
+   entry. The config's own rules are dropped (a config that denies everything still gets a
+   working /dev, and an "a *:* rwm" reaches nothing more); those that asked for more are named
+   in one warning. */
+void devices_set_cgroup_rules (struct linux_config *lc);
 #endif

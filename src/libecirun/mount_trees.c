@@ -12,10 +12,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include "devices.h"
 #include "engine.h"
@@ -28,40 +26,17 @@
 #include "syscalls.h"
 #include "utils.h"
 
-static bool
-pseudo_fs (int fd)
-{
-  struct statfs sf;
-
-  if (fstatfs (fd, &sf) < 0)
-    return false;
-  switch ((unsigned long)sf.f_type)
-    {
-    case PROC_SUPER_MAGIC:
-    case SYSFS_MAGIC:
-    case DEVPTS_SUPER_MAGIC:
-    case CGROUP_SUPER_MAGIC:
-    case CGROUP2_SUPER_MAGIC:
-    case 0x19800202: /* mqueue */
-    case SECURITYFS_MAGIC:
-    case DEBUGFS_MAGIC:
-    case TRACEFS_MAGIC:
-    case BPF_FS_MAGIC:
-      return true;
-    default:
-      return false;
-    }
-}
-
 /* Clone source (a path, or "" for the O_PATH fd dirfd itself), ID-mapped into userns (userns
-   -1: not ID-mapped, the container's IDs are its block's host IDs there). */
+   -1: not ID-mapped, the container's IDs are its block's host IDs there), nodev: a device node
+   in host content (a directory rootfs, a volume, an image layer) never opens in the container,
+   whatever the device cgroup allows; its devices come from linux.devices. */
 static int
 clone_idmapped (int dirfd, const char *source, bool recursive, int userns, const char *what,
                 ecirun_error_t *err)
 {
   /* Private: a clone of a shared host mount would be shared, and pivot_root refuses a new
      root whose parent mount is shared. */
-  struct mount_attr attr = { .attr_set = userns >= 0 ? MOUNT_ATTR_IDMAP : 0,
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV | (userns >= 0 ? MOUNT_ATTR_IDMAP : 0),
                              .userns_fd = userns >= 0 ? userns : 0,
                              .propagation = MS_PRIVATE };
   int tree = sys_open_tree (dirfd, source,
@@ -73,14 +48,8 @@ clone_idmapped (int dirfd, const char *source, bool recursive, int userns, const
   if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
     {
       int saved = errno;
-      struct mount_attr priv = { .propagation = MS_PRIVATE };
-      if (pseudo_fs (tree))
-        {
-          /* Ownership there is the kernel's, not the disk's. */
-          sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &priv);
-          return tree;
-        }
       close (tree);
+      /* Kernel file systems never get here: the guard refused them. */
       return make_error (err, saved,
                          "%s: %s cannot be ID-mapped into the container's user namespace "
                          "(its file system does not support ID-mapped mounts)",

@@ -199,7 +199,12 @@ features_json (char **ret_policy_error)
   str (g, "cgroup");
   str (g, "delegated to the container's root");
   str (g, "hostDevices");
-  str (g, "policy allowedDevices; never raw block devices, /dev/mem, /dev/kmem, /dev/port");
+  str (g, "policy allowedDevices, by type and major:minor; never raw block devices, /dev/mem, "
+          "/dev/kmem, /dev/port");
+  str (g, "deviceCgroup");
+  str (g, "the default devices and those given only");
+  str (g, "hostOriginMounts");
+  str (g, "nodev (rootfs, layers, bind mounts)");
   yajl_gen_map_close (g);
   str (g, "policy");
   if (policy)

@@ -3,6 +3,7 @@
 #include <config.h>
 #include "policy.h"
 #include "config_internal.h"
+#include "devices.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -21,8 +22,9 @@ static const char *const top_keys[]
         "hostDirMapping", "restrictedMounts", "allowedMounts", "allowedDevices", NULL };
 
 /* The host devices a container may get through linux.devices (--device, and every host
-   device that --privileged lists): what the defaults already give, FUSE and TUN. Raw block
-   devices and /dev/mem, /dev/kmem, /dev/port are never given, whatever this list says. */
+   device that --privileged lists), by the numbers of these host nodes: what the defaults
+   already give, FUSE and TUN. Raw block devices and /dev/mem, /dev/kmem, /dev/port are never
+   given, whatever this list says. */
 static const char *const default_allowed_devices[] = {
   "/dev/null", "/dev/zero", "/dev/full",    "/dev/random", "/dev/urandom",
   "/dev/tty",  "/dev/fuse", "/dev/net/tun", NULL,
@@ -388,9 +390,33 @@ policy_defaults (struct ecirun_policy *p, const char *origin)
   p->allowed_devices = strv_dup (default_allowed_devices);
 }
 
+/* What is wrong with an absolute, normalised host path (a trailing '/' is dropped from s), or
+   NULL. '*' and the tokens only where patterns are allowed (which may start with an engine
+   directory token). */
+static const char *
+host_path_problem (char *s, bool patterns)
+{
+  size_t len = strlen (s);
+  bool engine = false;
+
+  while (len > 1 && s[len - 1] == '/')
+    s[--len] = '\0';
+  if (patterns && !tokens_known (s, &engine))
+    return "has an unknown {token} (known: {id}, {net}, {ipc}, {dockerRoot}, "
+           "{containerdRoot}, {containerdState}, {storageRoot}, {storageRunRoot})";
+  if (s[0] != '/' && !engine)
+    return "must be an absolute path";
+  if (strstr (s, "//") || strstr (s, "/./") || strstr (s, "/../")
+      || (len >= 2 && strcmp (s + len - 2, "/.") == 0)
+      || (len >= 3 && strcmp (s + len - 3, "/..") == 0))
+    return "must be a normalised path (no \"//\", \".\" or \"..\")";
+  if (!patterns && strpbrk (s, "*?[{"))
+    return "must be a plain path (patterns belong in allowedMounts)";
+  return NULL;
+}
+
 /* restrictedMounts / allowedMounts: absolute, normalised host paths ('*' and the tokens only in
-   allowedMounts patterns, which may start with an engine directory token); a trailing '/' is
-   dropped. */
+   allowedMounts patterns); a trailing '/' is dropped. */
 static int
 get_mount_paths (struct cfg_ctx *c, yajl_val root, const char *key, bool patterns, char ***ret)
 {
@@ -402,24 +428,51 @@ get_mount_paths (struct cfg_ctx *c, yajl_val root, const char *key, bool pattern
     return 0;
   for (size_t i = 0; v[i]; i++)
     {
-      char *s = v[i], path[CFG_PATH_MAX];
-      size_t len = strlen (s);
-      const char *why = NULL;
-      bool engine = false;
+      const char *why = host_path_problem (v[i], patterns);
+      char path[CFG_PATH_MAX];
 
-      while (len > 1 && s[len - 1] == '/')
-        s[--len] = '\0';
-      if (patterns && !tokens_known (s, &engine))
-        why = "has an unknown {token} (known: {id}, {net}, {ipc}, {dockerRoot}, "
-              "{containerdRoot}, {containerdState}, {storageRoot}, {storageRunRoot})";
-      else if (s[0] != '/' && !engine)
-        why = "must be an absolute path";
-      else if (strstr (s, "//") || strstr (s, "/./") || strstr (s, "/../")
-               || (len >= 2 && strcmp (s + len - 2, "/.") == 0)
-               || (len >= 3 && strcmp (s + len - 3, "/..") == 0))
-        why = "must be a normalised path (no \"//\", \".\" or \"..\")";
-      else if (!patterns && strpbrk (s, "*?[{"))
-        why = "must be a plain path (patterns belong in allowedMounts)";
+      if (why)
+        {
+          cfg_path_idx (path, key, i);
+          cfg_error (c, path, " %s, got \"%s\"", why, v[i]);
+          strv_free (v);
+          return -1;
+        }
+    }
+  strv_free (*ret);
+  *ret = v;
+  return 0;
+}
+
+/* allowedDevices: host path patterns under /dev/ (the devices they name on the host at create
+   time), or device numbers "c MAJOR:MINOR" (either may be '*'). A block device entry is an
+   error: none is ever given, whatever the list says. */
+static int
+get_allowed_devices (struct cfg_ctx *c, yajl_val root, char ***ret)
+{
+  static const char key[] = "allowedDevices";
+  char **v = NULL;
+
+  if (cfg_strv (c, root, key, NULL, &v, NULL) < 0)
+    return -1;
+  if (v == NULL)
+    return 0;
+  for (size_t i = 0; v[i]; i++)
+    {
+      struct device_id id;
+      const char *why = NULL;
+      char path[CFG_PATH_MAX];
+
+      if (v[i][0] == '/')
+        {
+          why = host_path_problem (v[i], true);
+          if (why == NULL && strncmp (v[i], "/dev/", 5) != 0)
+            why = "must be a path under /dev/";
+        }
+      else if (!devices_parse_id (v[i], &id))
+        why = "must be a path under /dev/ or device numbers \"c MAJOR:MINOR\"";
+      else if (id.type == 'b')
+        why = "names block devices, which are never given to containers";
       if (why)
         {
           cfg_path_idx (path, key, i);
@@ -469,16 +522,8 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
     return cfg_error (c, "stateDir", " must be an absolute path, got \"%s\"", p->state_dir);
   if (get_mount_paths (c, root, "restrictedMounts", false, &p->restricted_mounts) < 0
       || get_mount_paths (c, root, "allowedMounts", true, &p->allowed_mounts) < 0
-      || get_mount_paths (c, root, "allowedDevices", true, &p->allowed_devices) < 0)
+      || get_allowed_devices (c, root, &p->allowed_devices) < 0)
     return -1;
-  for (size_t i = 0; p->allowed_devices[i]; i++)
-    if (strncmp (p->allowed_devices[i], "/dev/", 5) != 0)
-      {
-        char path[CFG_PATH_MAX];
-        cfg_path_idx (path, "allowedDevices", i);
-        return cfg_error (c, path, " must be a path under /dev/, got \"%s\"",
-                          p->allowed_devices[i]);
-      }
 
   if (cfg_object (c, root, "idPool", NULL, &pool) < 0)
     return -1;

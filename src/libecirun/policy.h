@@ -55,8 +55,9 @@ struct ecirun_policy
   char **restricted_mounts;
   char **allowed_mounts;
 
-  /* Patterns of the linux.devices paths a container may get (allowedDevices); the others
-     are withheld (devices_apply_policy). Never NULL once loaded. */
+  /* The host devices a container may get (allowedDevices): host path patterns under /dev/,
+     judged by the device numbers of the nodes they name, or "c MAJOR:MINOR" entries; the
+     other linux.devices are withheld (devices_apply_policy). Never NULL once loaded. */
   char **allowed_devices;
 
   /* Reserved for later keys (emulation switches): parsed by nobody yet, always false, so the

@@ -92,12 +92,16 @@ mount_bind (int rootfd, const struct mount_config *m, const struct mount_opts *o
                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->recursive ? AT_RECURSIVE : 0));
   if (tree < 0)
     return make_error (err, errno, "mount `%s`: clone `%s`", m->destination, m->source);
-  flags_to_attr (o->flags, o->clear_flags, &attr);
+  /* A tree the runtime prepared is host content and stays nodev (isolation.c), whatever "dev"
+     or "rdev" asks. */
+  flags_to_attr (o->flags, prepared >= 0 ? o->clear_flags & ~MS_NODEV : o->clear_flags, &attr);
   if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
     return make_error (err, errno, "mount `%s`: set attributes", m->destination);
   if (o->rec_attr_set || o->rec_attr_clr)
     {
-      struct mount_attr rattr = { .attr_set = o->rec_attr_set, .attr_clr = o->rec_attr_clr };
+      struct mount_attr rattr
+          = { .attr_set = o->rec_attr_set,
+              .attr_clr = prepared >= 0 ? o->rec_attr_clr & ~MOUNT_ATTR_NODEV : o->rec_attr_clr };
       if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
         return make_error (err, errno, "mount `%s`: set recursive attributes", m->destination);
     }
@@ -394,7 +398,8 @@ mount_overlay_rootfs (int rootfs_dir, int layers, const char *opts, ecirun_error
       make_error (err, errno, "mount the rootfs overlay over ID-mapped layers (%s)", opts);
       goto fail;
     }
-  mnt = sys_fsmount (fs, FSMOUNT_CLOEXEC, 0);
+  /* nodev as every host-origin tree: the layers' device nodes never open. */
+  mnt = sys_fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
   if (mnt < 0)
     {
       make_error (err, errno, "fsmount the rootfs overlay");

@@ -109,8 +109,9 @@ hexdev() {
 	ecirun run ct1
 	assert_ok
 	assert_out_contains "has fuse" "no kmsg" "no loop0" "no mem" "has null"
-	assert_out_contains "not in allowedDevices of /etc/ecirun/ecirun.json: /dev/kmsg" \
-		"are never given): /dev/loop0, /dev/mem"
+	# Each named with the type and numbers that decided.
+	assert_out_contains "not in allowedDevices of /etc/ecirun/ecirun.json: /dev/kmsg (c 1:11)" \
+		"are never given): /dev/loop0 (b 7:0), /dev/mem (c 1:1)"
 	assert_nothing_left
 
 	# An admin policy that allows /dev/kmsg and (in vain) the block device and /dev/mem.
@@ -123,4 +124,47 @@ hexdev() {
 	assert_ok
 	assert_out_contains "no fuse" "has kmsg" "no loop0" "no mem" "has null"
 	assert_nothing_left
+}
+
+@test "allowedDevices: by device numbers, a host path by the numbers of its node, never by the container's name" {
+	# kmsg is 1:11; the host's /dev/net/tun names 10:200 whatever the container calls it.
+	local devs='[{"path": "/dev/klog", "type": "c", "major": 1, "minor": 11, "fileMode": 420, "uid": 0, "gid": 0},
+		{"path": "/dev/tunnel", "type": "c", "major": 10, "minor": 200, "fileMode": 438, "uid": 0, "gid": 0},
+		{"path": "/dev/ecirun-test-absent", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0},
+		{"path": "/dev/net/tun", "type": "c", "major": 1, "minor": 11, "fileMode": 438, "uid": 0, "gid": 0}]'
+	[ -c /dev/net/tun ] || skip "the host has no /dev/net/tun"
+	[ ! -e /dev/ecirun-test-absent ] || fail "/dev/ecirun-test-absent exists on the host"
+	update_config '.linux.devices += $d' --argjson d "$devs"
+	set_cmd 'for d in klog tunnel ecirun-test-absent net/tun; do if test -e /dev/$d; then echo "has $d $(stat -c %t:%T /dev/$d)"; else echo "no $d"; fi; done'
+	local policy="$BATS_TEST_TMPDIR/policy.json"
+	echo '{"allowedDevices": ["c 1:11", "/dev/net/*", "/dev/ecirun-test-absent"]}' >"$policy"
+	chmod 0644 "$policy"
+	export ECIRUN_POLICY=$policy
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "has klog $(hexdev 1 11)" "has tunnel $(hexdev 10 200)" "no ecirun-test-absent"
+	# /dev/net/tun as kmsg's numbers: allowed, as kmsg ("c 1:11"), not as tun.
+	assert_out_contains "has net/tun $(hexdev 1 11)"
+	assert_out_contains "not in allowedDevices of $policy: /dev/ecirun-test-absent (c 10:229)"
+
+	# Without "c 1:11", a device named like an allowed path but with kmsg's numbers is withheld.
+	echo '{"allowedDevices": ["/dev/net/tun"]}' >"$policy"
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "no klog" "has tunnel $(hexdev 10 200)" "no net/tun"
+	assert_out_contains "/dev/klog (c 1:11)" "/dev/net/tun (c 1:11)"
+	assert_nothing_left
+}
+
+@test "allowedDevices: malformed entries and block devices are refused" {
+	local policy="$BATS_TEST_TMPDIR/policy.json" e
+	export ECIRUN_POLICY=$policy
+	for e in '"b 8:*"' '"c 10"' '"10:229"' '"/etc/x"'; do
+		echo "{\"allowedDevices\": [$e]}" >"$policy"
+		chmod 0644 "$policy"
+		ecirun run ct1
+		assert_fail
+		assert_out_contains "$policy: allowedDevices[0]"
+		assert_nothing_left
+	done
 }

@@ -237,6 +237,29 @@ test_file (void)
 }
 
 static void
+test_allowed_devices (void)
+{
+  const char *j = "{\"allowedDevices\": [\"/dev/kvm\", \"/dev/dri/*\", \"c 10:229\", \"c 226:*\", "
+                  "\"/dev/net/\"]}";
+  struct ecirun_policy p;
+  ecirun_error_t err = NULL;
+  int r = policy_parse (j, strlen (j), ORIGIN, missing_subuid, missing_subgid, &p, &err);
+
+  TAP_OK (r == 0, "allowedDevices: host paths, patterns and device numbers (%s)",
+          err ? err->msg : "ok");
+  if (r < 0)
+    {
+      error_release (&err);
+      return;
+    }
+  TAP_OK (strv_len (p.allowed_devices) == 5 && strcmp (p.allowed_devices[2], "c 10:229") == 0
+              && strcmp (p.allowed_devices[3], "c 226:*") == 0
+              && strcmp (p.allowed_devices[4], "/dev/net") == 0,
+          "allowedDevices: kept as written (a trailing / dropped)");
+  policy_release (&p);
+}
+
+static void
 test_errors (void)
 {
 #define POOL(u, g, s) "{\"idPool\": {\"uidFirst\": " u ", \"gidFirst\": " g ", \"size\": " s "}}"
@@ -275,6 +298,14 @@ test_errors (void)
   expect_error ("{\"allowedDevices\": [\"/dev/fuse\", \"/etc/x\"]}",
                 "allowedDevices[1] must be a path under /dev/, got \"/etc/x\"");
   expect_error ("{\"allowedDevices\": \"/dev/fuse\"}", "allowedDevices must be an array");
+  expect_error ("{\"allowedDevices\": [\"b 8:*\"]}",
+                "allowedDevices[0] names block devices, which are never given to containers");
+  expect_error ("{\"allowedDevices\": [\"c 10\"]}",
+                "allowedDevices[0] must be a path under /dev/ or device numbers \"c MAJOR:MINOR\"");
+  expect_error ("{\"allowedDevices\": [\"fuse\"]}",
+                "allowedDevices[0] must be a path under /dev/ or");
+  expect_error ("{\"allowedDevices\": [\"/dev/../etc\"]}",
+                "allowedDevices[0] must be a normalised path");
   expect_error ("{\"blockSize\": 65536, \"blockSize\": 131072}", "duplicate key blockSize");
   expect_error ("{\"blockSize\": 1000}", "blockSize must be at least 65536, got 1000");
   expect_error ("{\"blockSize\": 0}", "blockSize must be a positive integer");
@@ -311,6 +342,7 @@ main (void)
   test_defaults ();
   test_subid ();
   test_file ();
+  test_allowed_devices ();
   test_errors ();
   {
     ecirun_error_t err = NULL;
