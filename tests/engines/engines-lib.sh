@@ -106,9 +106,14 @@ eng_start_dockerd() {
 	local d=$ENG_DIR/docker
 	mkdir -p "$d/data" "$d/exec" "$d/config"
 	# daemon.json rather than flags: the runtime table is how contrib/ documents it.
+	# ENG_DEFAULT_RUNTIME: dockerd's default runtime (what the classic builder's RUN steps use).
+	local default_rt=""
+	if [ -n "${ENG_DEFAULT_RUNTIME:-}" ]; then
+		default_rt=$(printf '\n  "default-runtime": "%s",' "$ENG_DEFAULT_RUNTIME")
+	fi
 	cat >"$d/daemon.json" <<EOF
 {
-  "storage-driver": "$driver",
+  "storage-driver": "$driver",$default_rt
   "runtimes": {
     "ecirun": { "path": "$ECIRUN" }
   }
@@ -193,6 +198,32 @@ eng_make_oci_archive() {
 	printf '{"imageLayoutVersion":"1.0.0"}' >"$o/oci-layout"
 	printf '%s' '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:'"$man_digest"'","size":'"$man_size"',"annotations":{"io.containerd.image.name":"'"$ENG_CTR_IMAGE"'","org.opencontainers.image.ref.name":"test"}}]}' >"$o/index.json"
 	tar -C "$o" -cf "$ENG_DIR/oci.tar" oci-layout index.json blobs
+}
+
+# eng_make_layered_archive N TAG: a `docker load` archive of an image of N layers: the busybox
+# rootfs, then N-1 layers that each add /layer-K.
+eng_make_layered_archive() {
+	local n=$1 tag=$2 o=$ENG_DIR/layered-$1 t i layers="" diff_ids="" id
+	t=$(eng_rootfs_tar) || return 1
+	rm -rf "$o"
+	mkdir -p "$o"
+	for ((i = 0; i < n; i++)); do
+		id=$(printf 'l%03d' "$i")
+		mkdir -p "$o/$id"
+		if [ "$i" -eq 0 ]; then
+			cp "$t" "$o/$id/layer.tar"
+		else
+			mkdir -p "$o/src-$i"
+			echo "$i" >"$o/src-$i/layer-$i"
+			tar -C "$o/src-$i" --numeric-owner -cf "$o/$id/layer.tar" "layer-$i"
+			rm -rf "$o/src-$i"
+		fi
+		layers+="${layers:+,}\"$id/layer.tar\""
+		diff_ids+="${diff_ids:+,}\"sha256:$(sha256sum "$o/$id/layer.tar" | cut -d' ' -f1)\""
+	done
+	printf '%s' '{"architecture":"'"$(eng_goarch)"'","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":['"$diff_ids"']}}' >"$o/config.json"
+	printf '%s' '[{"Config":"config.json","RepoTags":["'"$tag"'"],"Layers":['"$layers"']}]' >"$o/manifest.json"
+	tar -C "$o" -cf "$o.tar" manifest.json config.json $(cd "$o" && ls -d l[0-9]*) && rm -rf "$o" && echo "$o.tar"
 }
 
 eng_goarch() {
