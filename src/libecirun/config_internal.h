@@ -1,6 +1,6 @@
-/* Shared between config.c and config_resources.c, the only two files that read config JSON:
+/* Shared by the config_*.c files, the only ones that read config JSON (and the admin policy):
    the parse context, JSON-path building and the typed accessors that turn a yajl tree node into
-   C values, naming the JSON path of anything wrong. */
+   C values, naming the JSON path of anything wrong; and the parsers of each part. */
 #ifndef ECIRUN_CONFIG_INTERNAL_H
 #define ECIRUN_CONFIG_INTERNAL_H
 
@@ -13,6 +13,12 @@
 /* Enough for the deepest path the spec has ("linux.resources.blockIO.throttleReadBpsDevice[N]
    .major"); longer paths (absurd map keys) are truncated in messages, never overflow. */
 #define CFG_PATH_MAX 256
+
+/* Larger than any sane config.json; a bound so a wrong path cannot make us read forever. */
+#define CONFIG_MAX_SIZE (64u << 20)
+/* yajl builds and frees its tree recursively: deeper input would overflow the stack. The spec
+   itself needs 6 levels. */
+#define CONFIG_MAX_DEPTH 256
 
 struct cfg_ctx
 {
@@ -85,6 +91,19 @@ void kv_list_free (struct kv_list *l);
    C: REASON". The top-level value must be an object. */
 int cfg_parse_tree (const char *json, size_t len, const char *origin, yajl_val *ret,
                     ecirun_error_t *err);
+
+void cleanup_yajl_treep (yajl_val *v);
+#define cleanup_yajl_tree __attribute__ ((cleanup (cleanup_yajl_treep)))
+
+/* The parts of the document, each from its object (path: its JSON path). */
+int cfg_parse_process (struct cfg_ctx *c, yajl_val proc, const char *parent,
+                       struct process_config *p); /* config_process.c */
+int cfg_parse_id_mappings (struct cfg_ctx *c, yajl_val obj, const char *key, const char *parent,
+                           struct id_mapping **ret, size_t *ret_n); /* config_mounts.c */
+int cfg_parse_mount (struct cfg_ctx *c, yajl_val e, const char *path, size_t i, void *data);
+int cfg_parse_hooks (struct cfg_ctx *c, yajl_val root, struct oci_config *cfg);
+int cfg_parse_linux (struct cfg_ctx *c, yajl_val lnx, struct linux_config *l); /* config_linux.c */
+void linux_config_free (struct linux_config *l);
 
 /* A LinuxResources object at `path` (config_resources.c). */
 int cfg_parse_resources (struct cfg_ctx *c, yajl_val node, const char *path,

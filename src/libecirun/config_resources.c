@@ -1,5 +1,5 @@
 /* linux.resources (LinuxResources) -> struct resources_config: shared by config.json and
-   `update --resources`. Accessors and error format come from config.c (config_internal.h). */
+   `update --resources`. Accessors and error format come from config_json.c (config_internal.h). */
 #include <config.h>
 #include "config.h"
 #include "config_internal.h"

@@ -112,15 +112,6 @@ tokens_known (const char *s, bool *ret_engine)
 }
 static const char *const pool_keys[] = { "uidFirst", "gidFirst", "size", NULL };
 
-static void
-cleanup_yajl_treep (yajl_val *v)
-{
-  if (*v)
-    yajl_tree_free (*v);
-  *v = NULL;
-}
-#define cleanup_yajl_tree __attribute__ ((cleanup (cleanup_yajl_treep)))
-
 void
 policy_release (struct ecirun_policy *p)
 {
