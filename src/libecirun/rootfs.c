@@ -452,6 +452,128 @@ root_propagation (const struct linux_config *lc, ecirun_error_t *err)
   return 0;
 }
 
+/* The mount ID of an fd, and whether it is the root of that mount. */
+static int
+fd_mount_id (int fd, uint64_t *ret_id, bool *ret_is_root)
+{
+  struct statx sx;
+
+  if (statx (fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) < 0)
+    return -1;
+  if (!(sx.stx_mask & STATX_MNT_ID))
+    {
+      errno = ENOSYS;
+      return -1;
+    }
+  *ret_id = sx.stx_mnt_id;
+  *ret_is_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+                 && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+  return 0;
+}
+
+/* Whether mount `id` lies in the tree of mount `top` (or is it), following parent IDs. */
+static bool
+in_mount_tree (const struct mountinfo_entry *mi, size_t n, int id, int top)
+{
+  for (size_t hops = 0; hops <= n; hops++)
+    {
+      size_t i;
+      if (id == top)
+        return true;
+      for (i = 0; i < n && mi[i].id != id; i++)
+        ;
+      if (i == n || mi[i].parent == id)
+        return false;
+      id = mi[i].parent;
+    }
+  return false;
+}
+
+/* An empty, read-only tmpfs over the mount root `target`. */
+static int
+cover_mount (int target, const char *where, ecirun_error_t *err)
+{
+  cleanup_close int fs = sys_fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  cleanup_close int mnt = -1;
+
+  if (fs < 0 || sys_fsconfig (fs, FSCONFIG_SET_STRING, "mode", "0", 0) < 0
+      || sys_fsconfig (fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0
+      || sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return make_error (err, errno, "--no-pivot: make a tmpfs to cover the host's `%s`", where);
+  mnt = sys_fsmount (fs, FSMOUNT_CLOEXEC,
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (mnt < 0
+      || sys_move_mount (mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+             < 0)
+    return make_error (err, errno, "--no-pivot: cover the host's `%s`", where);
+  return 0;
+}
+
+/* --no-pivot keeps the host's mount tree in the container's mount namespace, under the moved
+   rootfs. Once the mounts are locked nothing of it is reachable by path, but the kernel allows
+   a new proc or sysfs mount when the namespace holds a fully visible instance of that file
+   system anywhere: cover every one of the host's (those outside the rootfs) with an empty
+   tmpfs, which the lock then makes permanent. An instance that cannot be reached to be covered
+   (another mount hides it) is refused rather than left visible. Before the move: the host's
+   /proc is still where mountinfo is read. */
+static int
+hide_host_pseudo_fs (int rootfd, ecirun_error_t *err)
+{
+  struct mountinfo_entry *mi = NULL;
+  cleanup_close int slash = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int *targets = NULL;
+  size_t *which = NULL, n = 0, n_targets = 0;
+  uint64_t root_id;
+  bool is_root;
+  int ret = -1;
+
+  if (slash < 0)
+    return make_error (err, errno, "--no-pivot: open /");
+  if (fd_mount_id (rootfd, &root_id, &is_root) < 0)
+    return make_error (err, errno, "--no-pivot: the mount ID of the rootfs");
+  if (mountinfo_read ("/proc/self/mountinfo", &mi, &n, err) < 0)
+    return -1;
+  targets = xmalloc0 ((n + 1) * sizeof (int));
+  which = xmalloc0 ((n + 1) * sizeof (size_t));
+  /* Open and check every target first: covering /proc ends the reading of /proc/self. */
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct mountinfo_entry *e = &mi[i];
+      uint64_t id;
+      int fd;
+
+      if (strcmp (e->fstype, "proc") != 0 && strcmp (e->fstype, "sysfs") != 0)
+        continue;
+      if (strcmp (e->root, "/") != 0 || in_mount_tree (mi, n, e->id, (int)root_id))
+        continue;
+      fd = fs_open_in_root (slash, e->mount_point, O_PATH | O_DIRECTORY, 0, NULL);
+      if (fd < 0 || fd_mount_id (fd, &id, &is_root) < 0 || id != (uint64_t)e->id || !is_root)
+        {
+          if (fd >= 0)
+            close (fd);
+          make_error (err, 0,
+                      "--no-pivot: the host's %s mount at `%s` is hidden by another mount and "
+                      "cannot be covered, so a new %s mount could reveal it; run without "
+                      "--no-pivot",
+                      e->fstype, e->mount_point, e->fstype);
+          goto out;
+        }
+      which[n_targets] = i;
+      targets[n_targets++] = fd;
+    }
+  for (size_t i = 0; i < n_targets; i++)
+    if (cover_mount (targets[i], mi[which[i]].mount_point, err) < 0)
+      goto out;
+  ret = 0;
+out:
+  for (size_t i = 0; i < n_targets; i++)
+    close (targets[i]);
+  free (targets);
+  free (which);
+  mountinfo_free (mi, n);
+  return ret;
+}
+
 int
 rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_error_t *err)
 {
@@ -461,6 +583,11 @@ rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_erro
     return make_error (err, errno, "chdir to the rootfs");
   if (no_pivot)
     {
+      /* The root of the namespace stays the host's, with the rootfs moved over it: the init
+         then enters the locked copy (rootfs_enter_locked), where the rootfs cannot be
+         unmounted to uncover the host's tree. */
+      if (hide_host_pseudo_fs (rootfd, err) < 0)
+        return -1;
       if (sys_move_mount (rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return make_error (err, errno, "move the rootfs to /");
       if (chroot (".") < 0)
@@ -485,12 +612,21 @@ int
 rootfs_enter_locked (const struct oci_config *c, int mntns_fd, ecirun_error_t *err)
 {
   cleanup_close int rootfd = -1;
+  struct stat before, after;
 
+  if (stat ("/", &before) < 0)
+    return make_error (err, errno, "stat /");
   if (setns (mntns_fd, CLONE_NEWNS) < 0)
     return make_error (err, errno, "enter the locked mount namespace");
   rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0 || fchdir (rootfd) < 0)
     return make_error (err, errno, "chdir / in the locked mount namespace");
+  /* setns sets the root to the namespace's topmost mount on "/": it must be the rootfs (with
+     --no-pivot, what lies below it is the host's). */
+  if (fstat (rootfd, &after) < 0 || after.st_dev != before.st_dev || after.st_ino != before.st_ino)
+    return make_error (err, 0,
+                       "the root of the locked mount namespace is not the container's "
+                       "rootfs");
   /* The copy made every mount a slave: give back the propagation the config asked for. */
   for (size_t i = 0; i < c->n_mounts; i++)
     {
