@@ -168,9 +168,12 @@ C
 	assert_nothing_left
 }
 
-# runc: with CAP_SYS_CHROOT a chroot into a subdirectory leaves the cwd
-# outside, and `..` from there walks the host's tree below the moved rootfs
-# once `/` is unmounted; ecirun 97248e4 the same (nothing locked).
+# With CAP_SYS_CHROOT a chroot into a subdirectory leaves the cwd outside it,
+# and `..` walks from there go up to the root of the moved rootfs's mount,
+# then to the host's / below it, which the rootfs covers. runc and ecirun
+# 97248e4 stop these walks too (this one is not a regression test): it
+# guards that the locked copy, whose root is the host's / with the rootfs on
+# top, keeps them inside.
 @test "--no-pivot with every capability: chroot and .. walks stay in the rootfs" {
 	all_caps
 	build_escape_helper
