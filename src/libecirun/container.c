@@ -50,7 +50,8 @@ struct create_ctx
   int console_master;
   int ns_new;
   int ns_joined;
-  int userns_owner_fd; /* the user namespace of the containers whose namespaces are joined */
+  struct isolation_joined joined; /* the user namespace of the container whose namespaces are
+                                     joined */
   struct ecirun_policy policy;
   bool policy_loaded;
   struct id_block block;
@@ -106,7 +107,7 @@ validate_config (struct create_ctx *x, ecirun_error_t *err)
     return make_error (err, 0, "config.json: process must be set to create a container");
   if (lc == NULL)
     return make_error (err, 0, "config.json: linux must be set");
-  if (isolation_check_namespaces (x->config->linux_cfg, &x->userns_owner_fd, err) < 0)
+  if (isolation_check_namespaces (x->o->root, x->config->linux_cfg, &x->joined, err) < 0)
     return -1;
   ns = lc->namespaces;
   if (!ns[NS_MOUNT].present)
@@ -199,11 +200,24 @@ assign_ids (struct create_ctx *x, ecirun_error_t *err)
 {
   struct linux_config *lc = x->config->linux_cfg;
 
-  if (lc->namespaces[NS_USER].path)
-    return 0;
   if (policy_load (&x->policy, err) < 0)
     return -1;
   x->policy_loaded = true;
+  if (lc->namespaces[NS_USER].path)
+    {
+      /* Joined: the IDs are the holder's. Hold its block too, so that it is not handed out
+         again while this container lives, whatever happens to the holder. */
+      if (x->joined.holder_id == NULL)
+        return 0;
+      if (idblock_join (&x->policy, (uint32_t)x->joined.id_block, x->o->root, x->joined.holder_id,
+                        x->o->root, x->o->id, err)
+          < 0)
+        return -1;
+      x->block.index = (uint32_t)x->joined.id_block;
+      x->block_held = true;
+      x->state.id_block = x->joined.id_block;
+      return 0;
+    }
   if (lc->n_uid_mappings || lc->n_gid_mappings)
     {
       if (check_outside_pool (&x->policy, "uidMappings", lc->uid_mappings, lc->n_uid_mappings,
@@ -535,8 +549,7 @@ create_ctx_cleanup (struct create_ctx *x, bool failed)
     close (x->dirfd);
   if (x->rootfd >= 0)
     close (x->rootfd);
-  if (x->userns_owner_fd >= 0)
-    close (x->userns_owner_fd);
+  isolation_joined_release (&x->joined);
   if (x->policy_loaded)
     policy_release (&x->policy);
   cgroup_free (x->cg);
@@ -557,7 +570,7 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
                           .console_sock = -1,
                           .pidfd = -1,
                           .console_master = -1,
-                          .userns_owner_fd = -1 };
+                          .joined = { .userns_fd = -1, .id_block = -1 } };
   cleanup_close int fifo_fd = -1;
   char created[64];
   int r = -1;

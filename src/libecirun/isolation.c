@@ -19,6 +19,7 @@
 #include "mount_guard.h"
 #include "mount_opts.h"
 #include "mountinfo.h"
+#include "nsjoin.h"
 #include "overlay.h"
 #include "sync.h"
 #include "syscalls.h"
@@ -165,14 +166,107 @@ check_mapping (const char *what, const struct id_mapping *m, size_t n, ecirun_er
   return 0;
 }
 
+/* The user namespace that owns the namespace `fd` (a user namespace is its own), refusing the
+   host's. Returns an fd of it. */
+static int
+owning_userns (int fd, enum ns_type t, const char *path, ecirun_error_t *err)
+{
+  int o;
+
+  if (t == NS_USER)
+    {
+      if (ioctl (fd, NS_GET_NSTYPE) != CLONE_NEWUSER)
+        return make_error (err, 0, "user namespace `%s` is not a user namespace", path);
+      o = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+    }
+  else
+    o = ioctl (fd, NS_GET_USERNS);
+  if (o < 0 || same_inode (o, "/proc/self/ns/user"))
+    {
+      if (o >= 0)
+        close (o);
+      return make_error (err, 0, "host %s namespace is not allowed: %s", ns_type_name (t), path);
+    }
+  return o;
+}
+
+static bool
+same_ns (int a, int b)
+{
+  struct stat sa, sb;
+  return fstat (a, &sa) == 0 && fstat (b, &sb) == 0 && sa.st_dev == sb.st_dev
+         && sa.st_ino == sb.st_ino;
+}
+
+/* *ret_fd: the user namespace every namespace joined by path belongs to (the user namespace
+   joined by path first, when there is one); -1 when nothing is joined. *ret_from names where it
+   came from, for errors. */
+static int
+joined_owner (const struct namespace_config *ns, int *ret_fd, const char **ret_from,
+              enum ns_type *ret_type, ecirun_error_t *err)
+{
+  static const int order[]
+      = { NS_USER, NS_PID, NS_NETWORK, NS_IPC, NS_UTS, NS_CGROUP, NS_TIME, NS_MOUNT };
+  cleanup_close int owner = -1;
+
+  for (size_t i = 0; i < ARRAY_SIZE (order); i++)
+    {
+      int t = order[i];
+      cleanup_close int fd = -1;
+      cleanup_close int o = -1;
+
+      if (!ns[t].present || ns[t].path == NULL)
+        continue;
+      fd = open (ns[t].path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return make_error (err, errno, "open %s namespace `%s`", ns_type_name (t), ns[t].path);
+      o = owning_userns (fd, t, ns[t].path, err);
+      if (o < 0)
+        return -1;
+      if (owner < 0)
+        {
+          owner = TAKE_FD (o);
+          *ret_from = ns[t].path;
+          *ret_type = t;
+        }
+      else if (!same_ns (owner, o))
+        {
+          if (ns[NS_USER].path)
+            return make_error (err, 0,
+                               "linux.namespaces: the %s namespace `%s` does not belong to the "
+                               "joined user namespace `%s`",
+                               ns_type_name (t), ns[t].path, ns[NS_USER].path);
+          return make_error (err, 0, "linux.namespaces join namespaces of different containers");
+        }
+    }
+  *ret_fd = TAKE_FD (owner);
+  return 0;
+}
+
+void
+isolation_joined_release (struct isolation_joined *j)
+{
+  if (j->userns_fd >= 0)
+    close (j->userns_fd);
+  free (j->holder_id);
+  j->userns_fd = -1;
+  j->holder_id = NULL;
+  j->id_block = -1;
+}
+
 int
-isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_error_t *err)
+isolation_check_namespaces (const char *root, struct linux_config *lc, struct isolation_joined *ret,
+                            ecirun_error_t *err)
 {
   static const int required[] = { NS_PID, NS_NETWORK, NS_IPC, NS_UTS };
   struct namespace_config *ns = lc->namespaces;
-  int owner = -1;
+  struct nsjoin_owners found = { 0 };
+  const char *from = NULL;
+  enum ns_type from_type = NS_USER;
+  cleanup_close int owner = -1;
+  const struct nsjoin_match *holder = NULL;
 
-  *ret_owner_fd = -1;
+  *ret = (struct isolation_joined){ .userns_fd = -1, .id_block = -1 };
   for (size_t i = 0; i < ARRAY_SIZE (required); i++)
     if (!ns[required[i]].present)
       return make_error (err, 0,
@@ -181,71 +275,46 @@ isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_e
                          ns_type_name (required[i]), ns_type_name (required[i]));
   ns[NS_CGROUP].present = true;
 
-  if (ns[NS_USER].present && ns[NS_USER].path)
+  if (joined_owner (ns, &owner, &from, &from_type, err) < 0)
+    return -1;
+  if (owner < 0)
     {
-      cleanup_close int fd = open (ns[NS_USER].path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        return make_error (err, errno, "open user namespace `%s`", ns[NS_USER].path);
-      if (same_inode (fd, "/proc/self/ns/user"))
-        return make_error (err, 0, "host user namespace is not allowed: %s", ns[NS_USER].path);
+      ns[NS_USER].present = true;
+      if (lc->n_uid_mappings || lc->n_gid_mappings)
+        {
+          if (check_mapping ("uidMappings", lc->uid_mappings, lc->n_uid_mappings, err) < 0
+              || check_mapping ("gidMappings", lc->gid_mappings, lc->n_gid_mappings, err) < 0)
+            return -1;
+        }
       return 0;
     }
 
-  /* Namespaces joined by path belong to another container: join its user namespace too. */
-  for (int t = 0; t < NS__MAX; t++)
+  /* Joining hands the joiner the IDs of that user namespace: it must be a live container's of
+     ours (which holds those IDs), not one that anybody could have made (an identity-mapped
+     one of a host process, say). */
+  if (nsjoin_find_fd (root, NS_USER, owner, &found, err) < 0)
+    return -1;
+  if (found.n[NS_USER] == 0)
+    return make_error (err, 0,
+                       "%s namespace `%s` %s the user namespace of a live ecirun container "
+                       "under %s: only a container's own namespaces may be joined",
+                       ns_type_name (from_type), from,
+                       from_type == NS_USER ? "is not" : "belongs to a user namespace that is not",
+                       root);
+  for (size_t i = 0; i < found.n[NS_USER] && holder == NULL; i++)
+    if (found.m[NS_USER][i].id_block >= 0)
+      holder = &found.m[NS_USER][i];
+  if (holder)
     {
-      cleanup_close int fd = -1;
-      int o;
-
-      if (t == NS_USER || !ns[t].present || ns[t].path == NULL)
-        continue;
-      fd = open (ns[t].path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        {
-          if (owner >= 0)
-            close (owner);
-          return make_error (err, errno, "open %s namespace `%s`", ns_type_name (t), ns[t].path);
-        }
-      o = ioctl (fd, NS_GET_USERNS);
-      if (o < 0 || same_inode (o, "/proc/self/ns/user"))
-        {
-          if (o >= 0)
-            close (o);
-          if (owner >= 0)
-            close (owner);
-          return make_error (err, 0, "host %s namespace is not allowed: %s", ns_type_name (t),
-                             ns[t].path);
-        }
-      if (owner >= 0)
-        {
-          struct stat a, b;
-          bool same = fstat (owner, &a) == 0 && fstat (o, &b) == 0 && a.st_ino == b.st_ino;
-          close (o);
-          if (!same)
-            {
-              close (owner);
-              return make_error (err, 0,
-                                 "linux.namespaces join namespaces of different "
-                                 "containers");
-            }
-        }
-      else
-        owner = o;
+      ret->holder_id = xstrdup (holder->id);
+      ret->id_block = holder->id_block;
     }
+  nsjoin_owners_free (&found);
+
   ns[NS_USER].present = true;
-  if (owner >= 0)
-    {
-      free (ns[NS_USER].path);
-      ns[NS_USER].path = xasprintf ("/proc/self/fd/%d", owner);
-      *ret_owner_fd = owner;
-      return 0;
-    }
-  if (lc->n_uid_mappings || lc->n_gid_mappings)
-    {
-      if (check_mapping ("uidMappings", lc->uid_mappings, lc->n_uid_mappings, err) < 0
-          || check_mapping ("gidMappings", lc->gid_mappings, lc->n_gid_mappings, err) < 0)
-        return -1;
-    }
+  free (ns[NS_USER].path);
+  ns[NS_USER].path = xasprintf ("/proc/self/fd/%d", owner);
+  ret->userns_fd = TAKE_FD (owner);
   return 0;
 }
 

@@ -8,12 +8,24 @@
 #include "config.h"
 #include "error.h"
 
+/* The user namespace a config joins (by path, or through the namespaces it joins, which
+   belong to it). */
+struct isolation_joined
+{
+  int userns_fd;      /* held open; -1 when the container gets a new user namespace */
+  char *holder_id;    /* a live container under --root in it that holds its ID block (NULL
+                         when none does: its IDs come from a config's mappings) */
+  long long id_block; /* that block's index, -1 with no holder */
+};
+void isolation_joined_release (struct isolation_joined *j);
+
 /* Before anything is created: refuse host namespaces (a missing pid/network/ipc/uts entry, or
    a path to a namespace the host's user namespace owns), always add a cgroup namespace, and
-   settle the user namespace: the owner of the namespaces the config joins (another
-   container's), or a new one. Mappings given by the config (userns-remap, Kubernetes) are
-   validated. *ret_owner_fd holds the joined user namespace open (-1 when none). */
-int isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_error_t *err);
+   settle the user namespace: the one that owns every namespace the config joins, which must be
+   the user namespace of a live ecirun container under `root` (compared by identity), or a new
+   one. Mappings given by the config (userns-remap, Kubernetes) are validated. */
+int isolation_check_namespaces (const char *root, struct linux_config *lc,
+                                struct isolation_joined *ret, ecirun_error_t *err);
 
 /* Clone the rootfs (index -1) and every bind-mount source, ID-mapped into the user namespace
    of `init`, and send each to the init (SYNC_MOUNT_FD) to be attached in its mount namespace.

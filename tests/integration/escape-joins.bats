@@ -192,3 +192,155 @@ C
 	done
 	assert_nothing_left
 }
+
+# ---------------------------------------------------------------------------
+# Joining namespaces
+# ---------------------------------------------------------------------------
+
+# A policy of BLOCKS blocks with its own stateDir (as isolation.bats does), so
+# that the test owns the pool it counts.
+use_pool() {
+	local first=$((1073741824 + (RANDOM % 512) * 64 * 65536))
+	POLICY_STATE="$BATS_TEST_TMPDIR/state"
+	jq -n --argjson f "$first" --argjson n "$1" --arg s "$POLICY_STATE" \
+		'{idPool: {uidFirst: $f, gidFirst: $f, size: ($n * 65536)}, blockSize: 65536, stateDir: $s}' \
+		>"$BATS_TEST_TMPDIR/policy.json"
+	chmod 0644 "$BATS_TEST_TMPDIR/policy.json"
+	export ECIRUN_POLICY="$BATS_TEST_TMPDIR/policy.json"
+}
+
+# A bundle of its own for container ID (the test's rootfs, a cgroup under the
+# test's): bundle_for ID [JQ_EXPR [jq args]]
+bundle_for() {
+	local id=$1 b="$TESTDIR/b-$1"
+	shift
+	mkdir -p "$b"
+	jq '.root.path = $r | .linux.cgroupsPath = $cg | .process.args = ["sleep", "1000"]' \
+		--arg r "$BUNDLE/rootfs" --arg cg "$CGROUP/$id" "$BATS_TEST_TMPDIR/base-config.json" >"$b/config.json"
+	if [ $# -gt 0 ]; then
+		local expr=$1
+		shift
+		jq "$@" "$expr" "$b/config.json" >"$b/c.tmp" && mv "$b/c.tmp" "$b/config.json"
+	fi
+	echo "$b"
+}
+
+# start ID [JQ_EXPR [jq args]]: run a detached `sleep` container, wait for it.
+start() {
+	local id=$1 b
+	b=$(bundle_for "$@")
+	ecirun run -d --bundle "$b" "$id"
+	assert_ok "run $id" || return 1
+	wait_for_container 50 0.1 "$id" running
+}
+
+# A host process in a user namespace of its own that maps host root (what
+# `unshare -U --map-root-user` makes), plus a network namespace it owns.
+start_host_userns() {
+	unshare -U --map-root-user -n sleep 1000 &
+	HPID=$!
+	track_pid "$HPID"
+	retry 50 0.1 sh -c "[ \"\$(readlink /proc/$HPID/ns/user)\" != \"\$(readlink /proc/self/ns/user)\" ]"
+	[ "$(tr -s ' ' <"/proc/$HPID/uid_map" | sed 's/^ //')" = "0 0 1" ] || fail "unexpected uid_map of the unshare process: $(cat "/proc/$HPID/uid_map")"
+}
+
+# runc joins whatever namespace path config.json names. ecirun 97248e4 refused
+# only the host's own user namespace: an identity-mapped one made by any host
+# process was joined as it is, and the container ran as host root (uid_map
+# "0 0 1").
+@test "joining a host process's user namespace, or a namespace it owns, is refused with one error line" {
+	start_host_userns
+	local what
+	for what in user network; do
+		cp "$BATS_TEST_TMPDIR/base-config.json" "$BUNDLE/config.json"
+		# Only host gid 0 is mapped there: devpts gets no gid option, so that nothing but the
+		# join itself can make the create fail.
+		update_config '.mounts |= map(if .destination == "/dev/pts" then .options -= ["gid=5"] else . end)'
+		if [ "$what" = user ]; then
+			update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "user")] + [{"type": "user", "path": $p}]
+				| del(.linux.uidMappings, .linux.gidMappings)' --arg p "/proc/$HPID/ns/user"
+		else
+			update_config '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+				--arg p "/proc/$HPID/ns/net"
+		fi
+		set_cmd 'id -u; cat /proc/self/uid_map'
+		ecirun run ct1
+		assert_fail
+		assert_out_contains "/proc/$HPID/ns/" "live ecirun container"
+		[ "${#lines[@]}" -eq 1 ] || fail "expected one error line"
+		assert_nothing_left
+	done
+	# The host's own user namespace keeps its message.
+	cp "$BATS_TEST_TMPDIR/base-config.json" "$BUNDLE/config.json"
+	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "user")] + [{"type": "user", "path": "/proc/self/ns/user"}]'
+	ecirun run ct1
+	assert_fail
+	assert_out_contains "host user namespace is not allowed"
+	[ "${#lines[@]}" -eq 1 ] || fail "expected one error line"
+	assert_nothing_left
+}
+
+@test "joining a live ecirun container's user namespace by path works, and shares its ID block" {
+	use_pool 2
+	start cta
+	local pa pb
+	pa=$(container_pid cta)
+	start ctb '.linux.namespaces = [.linux.namespaces[] | select(.type != "user")] + [{"type": "user", "path": $p}]
+		| del(.linux.uidMappings, .linux.gidMappings)' --arg p "/proc/$pa/ns/user"
+	pb=$(container_pid ctb)
+	assert_eq "$(ns_of "$pb" user)" "$(ns_of "$pa" user)" "user namespace of ctb"
+	[ "$(ns_of "$pb" net)" != "$(ns_of "$pa" net)" ] || fail "ctb shares cta's network namespace"
+	# A third container gets the other block, a fourth none: ctb took none of its own.
+	start ctc
+	[ "$(awk 'NR == 1 { print $2 }' "/proc/$(container_pid ctc)/uid_map")" != "$(awk 'NR == 1 { print $2 }' "/proc/$pa/uid_map")" ] ||
+		fail "ctc got cta's block"
+	b=$(bundle_for ctd)
+	ecirun run -d --bundle "$b" ctd
+	assert_fail
+	assert_out_contains "ID pool exhausted"
+}
+
+# runc has no ID blocks. ecirun 97248e4 released X's block at X's delete
+# although a container that joined X's namespaces (and so its user namespace)
+# still ran with those IDs: the next container got the same host IDs.
+@test "the ID block of a container whose namespaces are joined stays held while a joiner lives" {
+	use_pool 1
+	local t
+	for t in network pid; do
+		start ctx
+		local px base
+		px=$(container_pid ctx)
+		base=$(awk 'NR == 1 { print $2 }' "/proc/$px/uid_map")
+		local f=$t
+		[ "$t" != network ] || f=net
+		start ctj '.linux.namespaces |= map(if .type == $t then .path = $p else . end)' \
+			--arg t "$t" --arg p "/proc/$px/ns/$f"
+		assert_eq "$(ns_of "$(container_pid ctj)" user)" "$(ns_of "$px" user)" "user namespace of ctj ($t)"
+		# A joiner whose create fails holds nothing afterwards (checked below: once ctj is
+		# gone, the block is free).
+		b=$(bundle_for ctf '.linux.namespaces |= map(if .type == $t then .path = $p else . end)
+			| .mounts += [{"destination": "/x", "type": "bind", "source": "/nonexistent-ecirun-src", "options": ["rbind"]}]' \
+			--arg t "$t" --arg p "/proc/$px/ns/$f")
+		ecirun run -d --bundle "$b" ctf
+		assert_fail
+
+		ecirun delete --force ctx
+		assert_ok
+		# ctj (still running with a network join; killed with ctx's pid namespace with a pid
+		# join, but not deleted) holds the block: none is free for another container.
+		b=$(bundle_for cty)
+		ecirun run -d --bundle "$b" cty
+		assert_fail
+		assert_out_contains "ID pool exhausted"
+		ecirun list -q
+		refute_out_contains cty
+
+		# The last joiner gone, the block is free again.
+		ecirun delete --force ctj
+		assert_ok
+		start cty
+		assert_eq "$(awk 'NR == 1 { print $2 }' "/proc/$(container_pid cty)/uid_map")" "$base" "cty's block base (the only one of the pool)"
+		ecirun delete --force cty
+		assert_ok
+	done
+}
