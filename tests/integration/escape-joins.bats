@@ -23,6 +23,12 @@ setup() {
 }
 
 teardown() {
+	# Sub-cgroups deeper than PATH_MAX that a failing runtime left: find -execdir reaches them
+	# (teardown_bundle's rmdir of whole paths cannot).
+	local d
+	for d in $(cgroup_all_paths); do
+		[ -d "$d" ] && find "$d" -mindepth 1 -depth -type d -execdir rmdir {} + 2>/dev/null
+	done
 	teardown_bundle
 	unset ECIRUN_POLICY
 }
@@ -343,4 +349,48 @@ start_host_userns() {
 		ecirun delete --force cty
 		assert_ok
 	done
+}
+
+# ---------------------------------------------------------------------------
+# Cgroup teardown
+# ---------------------------------------------------------------------------
+
+# runc 1.1.5 leaves the cgroup mount read-only (no sub-cgroups inside). ecirun
+# 97248e4 delegated the cgroup but its teardown stopped 64 levels down (and
+# walked by paths, which fail past PATH_MAX): the deeper sub-cgroups and every
+# parent of them stayed on the host.
+@test "cgroup teardown removes sub-cgroups deeper than 64 levels and below paths longer than PATH_MAX" {
+	requires cgroups_memory
+	update_config '.mounts |= map(if (.type | test("^cgroup")) then .options -= ["ro"] else . end)'
+	run_detached ct1 'exec sleep 1000'
+	local inners=() inner host
+	if cgroup_is_v2; then
+		inners=(/sys/fs/cgroup)
+	else
+		inners=(/sys/fs/cgroup/memory)
+		[ ! -d "/sys/fs/cgroup/unified$CGROUP" ] || inners+=(/sys/fs/cgroup/unified)
+	fi
+	for inner in "${inners[@]}"; do
+		# 70 levels, a process left in the deepest one; 20 levels of 250-character names.
+		ecirun exec ct1 sh -c "cd $inner || exit 1
+			for i in \$(seq 70); do mkdir d && cd d || exit 1; done
+			sleep 1000 </dev/null >/dev/null 2>&1 &
+			echo \$! > cgroup.procs || exit 1
+			n=\$(printf 'x%.0s' \$(seq 250))
+			cd $inner || exit 1
+			for i in \$(seq 20); do mkdir \$n && cd -P \$n || exit 1; done
+			echo deep-ok"
+		assert_ok
+		assert_out_contains deep-ok
+	done
+	for host in $(cgroup_all_paths); do
+		case $host in
+		*/memory/* | */unified/* | /sys/fs/cgroup/ecirun-*) ;;
+		*) continue ;;
+		esac
+		[ -n "$(find "$host" -mindepth 70 -type d -print -quit)" ] || fail "no sub-cgroup 70 levels below $host"
+	done
+	ecirun delete --force ct1
+	assert_ok
+	assert_nothing_left
 }
