@@ -547,13 +547,20 @@ hide_host_pseudo_fs (int rootfd, ecirun_error_t *err)
       if (strcmp (e->root, "/") != 0 || in_mount_tree (mi, n, e->id, (int)root_id))
         continue;
       fd = fs_open_in_root (slash, e->mount_point, O_PATH | O_DIRECTORY, 0, NULL);
-      if (fd < 0 || fd_mount_id (fd, &id, &is_root) < 0 || id != (uint64_t)e->id || !is_root)
+      if (fd < 0)
         {
-          if (fd >= 0)
-            close (fd);
+          make_error (err, errno,
+                      "--no-pivot: cannot reach the host's %s mount at `%s` to cover it (a new "
+                      "%s mount could reveal it); run without --no-pivot",
+                      e->fstype, e->mount_point, e->fstype);
+          goto out;
+        }
+      if (fd_mount_id (fd, &id, &is_root) < 0 || id != (uint64_t)e->id || !is_root)
+        {
+          close (fd);
           make_error (err, 0,
                       "--no-pivot: the host's %s mount at `%s` is hidden by another mount and "
-                      "cannot be covered, so a new %s mount could reveal it; run without "
+                      "cannot be covered (a new %s mount could reveal it); run without "
                       "--no-pivot",
                       e->fstype, e->mount_point, e->fstype);
           goto out;
@@ -586,6 +593,11 @@ rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_erro
       /* The root of the namespace stays the host's, with the rootfs moved over it: the init
          then enters the locked copy (rootfs_enter_locked), where the rootfs cannot be
          unmounted to uncover the host's tree. */
+      /* No mount event of the host may reach that tree (a proc mounted there later would be
+         fully visible): private, all of it, hidden mounts included. What the config asks of
+         the container's own mounts is given back once they are locked. */
+      if (mount (NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return make_error (err, errno, "--no-pivot: make the host's mount tree private");
       if (hide_host_pseudo_fs (rootfd, err) < 0)
         return -1;
       if (sys_move_mount (rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)

@@ -174,6 +174,35 @@ C
 	assert_nothing_left
 }
 
+# runc: the host's mount tree below the moved rootfs stays a slave of the
+# host's, so a proc the host mounts later on a shared mount appears, fully
+# visible, in the container's mount namespace: the kernel then allows the
+# container a new, unmasked proc. ecirun 97248e4 the same.
+@test "--no-pivot: a proc the host mounts later on a shared mount does not let the container mount one" {
+	all_caps
+	mkdir -p "$TESTDIR/shared"
+	mount -t tmpfs tmpfs "$TESTDIR/shared"
+	mount --make-shared "$TESTDIR/shared"
+	mkdir -p "$TESTDIR/shared/p"
+	set_cmd 'try() { if "$@" 2>/dev/null; then echo "ALLOWED: $*"; else echo "refused: $*"; fi; }
+		mkdir -p /tmp/p
+		while [ ! -e /go ]; do sleep 0.1; done
+		try mount -t proc proc /tmp/p
+		echo done; exec sleep 1000'
+	ecirun run -d --no-pivot ct1
+	assert_ok
+	wait_for_container 50 0.1 ct1 running
+	mount -t proc proc "$TESTDIR/shared/p"
+	touch "$BUNDLE/rootfs/go"
+	wait_for_file 50 0.1 "$ECIRUN_LAST_LOG" '^done'
+	output=$(cat "$ECIRUN_LAST_LOG")
+	LAST_CMD="ct1's output"
+	refute_out_contains ALLOWED
+	assert_out_contains "refused: mount -t proc proc /tmp/p"
+	umount "$TESTDIR/shared/p"
+	umount "$TESTDIR/shared"
+}
+
 # With CAP_SYS_CHROOT a chroot into a subdirectory leaves the cwd outside it,
 # and `..` walks from there go up to the root of the moved rootfs's mount,
 # then to the host's / below it, which the rootfs covers. runc and ecirun
