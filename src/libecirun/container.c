@@ -482,6 +482,10 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
           if (setup_console_fd (x->sync[0], x->console_sock, m.fd, &x->console_master, err) < 0)
             return -1;
           break;
+        case SYNC_HOST_FS:
+          if (isolation_send_host_mounts (x->pid, m.payload, x->sync[0], err) < 0)
+            return -1;
+          break;
         case SYNC_LOCK_MOUNTS:
           {
             int ns = isolation_locked_mntns (x->pid, err);

@@ -535,7 +535,7 @@ init_run (const struct init_args *a)
   if (hooks_run (&c->hooks[HOOK_CREATE_CONTAINER], HOOK_CREATE_CONTAINER, state_json, &err) < 0)
     init_fail (a, &err);
 
-  if (rootfs_pivot (c, rootfd, a->no_pivot, &err) < 0)
+  if (rootfs_pivot (c, rootfd, a->no_pivot, a->sync_fd, &err) < 0)
     init_fail (a, &err);
   if (c->hostname && *c->hostname && sethostname (c->hostname, strlen (c->hostname)) < 0)
     {

@@ -16,6 +16,7 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include "devices.h"
+#include "fs.h"
 #include "mount_guard.h"
 #include "mount_opts.h"
 #include "mountinfo.h"
@@ -105,6 +106,99 @@ isolation_locked_mntns (pid_t init, ecirun_error_t *err)
   if (m.fd < 0)
     return make_error (err, 0, "lock the mounts: no namespace received");
   return m.fd;
+}
+
+/* The mount ID of an fd, and whether it is the root of that mount. */
+static int
+fd_mount_id (int fd, uint64_t *ret_id, bool *ret_is_root)
+{
+  struct statx sx;
+
+  if (statx (fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) < 0)
+    return -1;
+  if (!(sx.stx_mask & STATX_MNT_ID))
+    {
+      errno = ENOSYS;
+      return -1;
+    }
+  *ret_id = sx.stx_mnt_id;
+  *ret_is_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+                 && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+  return 0;
+}
+
+/* Whether mount `id` lies in the tree of mount `top` (or is it), following parent IDs. */
+static bool
+in_mount_tree (const struct mountinfo_entry *mi, size_t n, int id, int top)
+{
+  for (size_t hops = 0; hops <= n; hops++)
+    {
+      size_t i;
+      if (id == top)
+        return true;
+      for (i = 0; i < n && mi[i].id != id; i++)
+        ;
+      if (i == n || mi[i].parent == id)
+        return false;
+      id = mi[i].parent;
+    }
+  return false;
+}
+
+static int
+send_host_mounts (const struct mountinfo_entry *mi, size_t n, int top, int root, int sync_fd,
+                  ecirun_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct mountinfo_entry *e = &mi[i];
+      cleanup_close int fd = -1;
+      uint64_t id;
+      bool is_root;
+
+      /* Only full instances count for the kernel's check. */
+      if (strcmp (e->fstype, "proc") != 0 && strcmp (e->fstype, "sysfs") != 0)
+        continue;
+      if (strcmp (e->root, "/") != 0 || in_mount_tree (mi, n, e->id, top))
+        continue;
+      fd = fs_open_in_root (root, e->mount_point, O_PATH | O_DIRECTORY, 0, NULL);
+      if (fd < 0 && errno != ENOENT)
+        return make_error (err, errno, "--no-pivot: open the host's %s mount at `%s`", e->fstype,
+                           e->mount_point);
+      if (fd < 0 || fd_mount_id (fd, &id, &is_root) < 0 || id != (uint64_t)e->id || !is_root)
+        return make_error (err, 0,
+                           "--no-pivot: the host's %s mount at `%s` is hidden by another "
+                           "mount and cannot be covered (a new %s mount in the container "
+                           "could reveal it); run without --no-pivot",
+                           e->fstype, e->mount_point, e->fstype);
+      if (sync_send (sync_fd, SYNC_HOST_FS_FD, e->mount_point, fd, err) < 0)
+        return -1;
+    }
+  return sync_send (sync_fd, SYNC_HOST_FS_END, NULL, -1, err);
+}
+
+int
+isolation_send_host_mounts (pid_t init, const char *rootfs_mount_id, int sync_fd,
+                            ecirun_error_t *err)
+{
+  cleanup_free char *info = xasprintf ("/proc/%d/mountinfo", (int)init);
+  cleanup_free char *root_path = xasprintf ("/proc/%d/root", (int)init);
+  cleanup_close int root = open (root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct mountinfo_entry *mi = NULL;
+  uint64_t top;
+  size_t n = 0;
+  int r;
+
+  if (parse_u64 (rootfs_mount_id, &top) < 0 || top > INT32_MAX)
+    return make_error (err, 0, "sync: bad rootfs mount ID `%s`", rootfs_mount_id);
+  if (root < 0)
+    return make_error (err, errno, "open the init's root");
+  /* Read where the init sees them, opened the same way: through its root, before its pivot. */
+  if (mountinfo_read (info, &mi, &n, err) < 0)
+    return -1;
+  r = send_host_mounts (mi, n, (int)top, root, sync_fd, err);
+  mountinfo_free (mi, n);
+  return r;
 }
 
 /* The host ID of container ID 0 in /proc/<pid>/<map>. */

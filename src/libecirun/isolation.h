@@ -45,6 +45,14 @@ int isolation_send_trees (const struct oci_config *c, const char *rootfs,
    enter (setns). */
 int isolation_locked_mntns (pid_t init, ecirun_error_t *err);
 
+/* --no-pivot: every full proc and sysfs mount in the mount namespace of `init` that is not in
+   its rootfs (the mount whose ID is rootfs_mount_id, and the mounts below it), opened through
+   the init's root as the host's root (container root may not walk the host's paths) and sent
+   to the init to be covered (SYNC_HOST_FS_FD, then SYNC_HOST_FS_END). One that another
+   mount hides (its path reaches another mount) is refused. */
+int isolation_send_host_mounts (pid_t init, const char *rootfs_mount_id, int sync_fd,
+                                ecirun_error_t *err);
+
 /* The host uid and gid of container root in the user namespace of `pid` (from its uid_map and
    gid_map); -1 when root is not mapped there. */
 int isolation_root_host_ids (pid_t pid, uid_t *ret_uid, gid_t *ret_gid);

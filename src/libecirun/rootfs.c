@@ -16,6 +16,7 @@
 #include "fs.h"
 #include "mount_opts.h"
 #include "mountinfo.h"
+#include "sync.h"
 #include "syscalls.h"
 #include "utils.h"
 
@@ -452,43 +453,6 @@ root_propagation (const struct linux_config *lc, ecirun_error_t *err)
   return 0;
 }
 
-/* The mount ID of an fd, and whether it is the root of that mount. */
-static int
-fd_mount_id (int fd, uint64_t *ret_id, bool *ret_is_root)
-{
-  struct statx sx;
-
-  if (statx (fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) < 0)
-    return -1;
-  if (!(sx.stx_mask & STATX_MNT_ID))
-    {
-      errno = ENOSYS;
-      return -1;
-    }
-  *ret_id = sx.stx_mnt_id;
-  *ret_is_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
-                 && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
-  return 0;
-}
-
-/* Whether mount `id` lies in the tree of mount `top` (or is it), following parent IDs. */
-static bool
-in_mount_tree (const struct mountinfo_entry *mi, size_t n, int id, int top)
-{
-  for (size_t hops = 0; hops <= n; hops++)
-    {
-      size_t i;
-      if (id == top)
-        return true;
-      for (i = 0; i < n && mi[i].id != id; i++)
-        ;
-      if (i == n || mi[i].parent == id)
-        return false;
-      id = mi[i].parent;
-    }
-  return false;
-}
-
 /* An empty, read-only tmpfs over the mount root `target`. */
 static int
 cover_mount (int target, const char *where, ecirun_error_t *err)
@@ -512,77 +476,51 @@ cover_mount (int target, const char *where, ecirun_error_t *err)
 /* --no-pivot keeps the host's mount tree in the container's mount namespace, under the moved
    rootfs. Once the mounts are locked nothing of it is reachable by path, but the kernel allows
    a new proc or sysfs mount when the namespace holds a fully visible instance of that file
-   system anywhere: cover every one of the host's (those outside the rootfs) with an empty
-   tmpfs, which the lock then makes permanent. An instance that cannot be reached to be covered
-   (another mount hides it) is refused rather than left visible. Before the move: the host's
-   /proc is still where mountinfo is read. */
+   system anywhere: cover every one of the host's with an empty tmpfs, which the lock then
+   makes permanent. The runtime finds and opens them (isolation_send_host_mounts: container
+   root may not walk the host's paths); the tree is made private first, so that no mount of the
+   host reaches it afterwards. */
 static int
-hide_host_pseudo_fs (int rootfd, ecirun_error_t *err)
+hide_host_pseudo_fs (int rootfd, int sync_fd, ecirun_error_t *err)
 {
-  struct mountinfo_entry *mi = NULL;
-  cleanup_close int slash = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  int *targets = NULL;
-  size_t *which = NULL, n = 0, n_targets = 0;
-  uint64_t root_id;
-  bool is_root;
-  int ret = -1;
+  struct statx sx;
+  char id[32];
 
-  if (slash < 0)
-    return make_error (err, errno, "--no-pivot: open /");
-  if (fd_mount_id (rootfd, &root_id, &is_root) < 0)
-    return make_error (err, errno, "--no-pivot: the mount ID of the rootfs");
-  if (mountinfo_read ("/proc/self/mountinfo", &mi, &n, err) < 0)
+  if (mount (NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+    return make_error (err, errno, "--no-pivot: make the host's mount tree private");
+  if (statx (rootfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+    return make_error (err, errno ? errno : ENOSYS, "--no-pivot: the mount ID of the rootfs");
+  snprintf (id, sizeof (id), "%llu", (unsigned long long)sx.stx_mnt_id);
+  if (sync_send (sync_fd, SYNC_HOST_FS, id, -1, err) < 0)
     return -1;
-  targets = xmalloc0 ((n + 1) * sizeof (int));
-  which = xmalloc0 ((n + 1) * sizeof (size_t));
-  /* Open and check every target first: covering /proc ends the reading of /proc/self. */
-  for (size_t i = 0; i < n; i++)
+  for (;;)
     {
-      const struct mountinfo_entry *e = &mi[i];
-      uint64_t id;
-      int fd;
+      struct sync_msg m;
+      int r;
 
-      if (strcmp (e->fstype, "proc") != 0 && strcmp (e->fstype, "sysfs") != 0)
-        continue;
-      if (strcmp (e->root, "/") != 0 || in_mount_tree (mi, n, e->id, (int)root_id))
-        continue;
-      fd = fs_open_in_root (slash, e->mount_point, O_PATH | O_DIRECTORY, 0, NULL);
-      if (fd < 0)
+      if (sync_recv (sync_fd, &m, err) < 0)
+        return -1;
+      if (m.stage == SYNC_HOST_FS_END)
+        return 0;
+      if (m.stage == SYNC_ERROR)
+        return make_error (err, 0, "%s", m.payload);
+      if (m.stage != SYNC_HOST_FS_FD || m.fd < 0)
         {
-          make_error (err, errno,
-                      "--no-pivot: cannot reach the host's %s mount at `%s` to cover it (a new "
-                      "%s mount could reveal it); run without --no-pivot",
-                      e->fstype, e->mount_point, e->fstype);
-          goto out;
+          if (m.fd >= 0)
+            close (m.fd);
+          return make_error (err, 0, "sync: expected stage %s, got %s",
+                             sync_stage_name (SYNC_HOST_FS_FD), sync_stage_name (m.stage));
         }
-      if (fd_mount_id (fd, &id, &is_root) < 0 || id != (uint64_t)e->id || !is_root)
-        {
-          close (fd);
-          make_error (err, 0,
-                      "--no-pivot: the host's %s mount at `%s` is hidden by another mount and "
-                      "cannot be covered (a new %s mount could reveal it); run without "
-                      "--no-pivot",
-                      e->fstype, e->mount_point, e->fstype);
-          goto out;
-        }
-      which[n_targets] = i;
-      targets[n_targets++] = fd;
+      r = cover_mount (m.fd, m.payload, err);
+      close (m.fd);
+      if (r < 0)
+        return -1;
     }
-  for (size_t i = 0; i < n_targets; i++)
-    if (cover_mount (targets[i], mi[which[i]].mount_point, err) < 0)
-      goto out;
-  ret = 0;
-out:
-  for (size_t i = 0; i < n_targets; i++)
-    close (targets[i]);
-  free (targets);
-  free (which);
-  mountinfo_free (mi, n);
-  return ret;
 }
 
 int
-rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_error_t *err)
+rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, int sync_fd,
+              ecirun_error_t *err)
 {
   const struct linux_config *lc = c->linux_cfg;
 
@@ -593,12 +531,7 @@ rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_erro
       /* The root of the namespace stays the host's, with the rootfs moved over it: the init
          then enters the locked copy (rootfs_enter_locked), where the rootfs cannot be
          unmounted to uncover the host's tree. */
-      /* No mount event of the host may reach that tree (a proc mounted there later would be
-         fully visible): private, all of it, hidden mounts included. What the config asks of
-         the container's own mounts is given back once they are locked. */
-      if (mount (NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
-        return make_error (err, errno, "--no-pivot: make the host's mount tree private");
-      if (hide_host_pseudo_fs (rootfd, err) < 0)
+      if (hide_host_pseudo_fs (rootfd, sync_fd, err) < 0)
         return -1;
       if (sys_move_mount (rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return make_error (err, errno, "move the rootfs to /");

@@ -152,6 +152,10 @@ C
 		if [[ "$f" == /proc/* ]] && [ -f "$f" ]; then masked=$f; break; fi
 	done
 	[ -n "$masked" ] || fail "none of the spec's maskedPaths is a /proc file on this host"
+	# A host proc where container root may not go (a chroot's, say): covered all the same.
+	mkdir -p "$TESTDIR/private/p"
+	chmod 0700 "$TESTDIR/private"
+	mount -t proc proc "$TESTDIR/private/p"
 	for mode in --no-pivot ""; do
 		set_cmd "masked=$masked"'
 			try() { if "$@" 2>/dev/null; then echo "ALLOWED: $*"; else echo "refused: $*"; fi; }
@@ -171,7 +175,28 @@ C
 		assert_out_contains "refused: mount -t proc proc /tmp/p" "refused: mount -t sysfs sysfs /tmp/s" \
 			"refused: umount $masked" masked=0 done
 	done
+	umount "$TESTDIR/private/p"
 	assert_nothing_left
+}
+
+# runc: --no-pivot runs whatever the host's mounts are. ecirun refuses it when a
+# host proc is hidden under another mount, where nothing can cover it.
+@test "--no-pivot: a host proc hidden under another mount is refused with one error line, nothing left" {
+	mkdir -p "$TESTDIR/hid/p"
+	mount -t proc proc "$TESTDIR/hid/p"
+	mount -t tmpfs tmpfs "$TESTDIR/hid"
+	set_cmd 'echo ran'
+	ecirun run --no-pivot ct1
+	assert_fail
+	assert_out_contains "--no-pivot" "$TESTDIR/hid/p" "hidden"
+	[ "${#lines[@]}" -eq 1 ] || fail "expected one error line"
+	assert_nothing_left
+	# pivot_root leaves none of the host's mounts behind: it runs.
+	ecirun run ct1
+	assert_ok
+	assert_out_contains ran
+	umount "$TESTDIR/hid"
+	umount "$TESTDIR/hid/p"
 }
 
 # runc: the host's mount tree below the moved rootfs stays a slave of the
