@@ -722,15 +722,15 @@ pids_push (pid_t **pids, size_t *n, pid_t pid)
   (*pids)[(*n)++] = pid;
 }
 
-/* Append the pids of dir/cgroup.procs; a directory that vanished has none. */
+/* Append the pids of the cgroup.procs of the cgroup dfd; a cgroup that vanished has none. */
 static int
-read_procs (const char *dir, pid_t **pids, size_t *n, ecirun_error_t *err)
+read_procs_at (int dfd, pid_t **pids, size_t *n, ecirun_error_t *err)
 {
   cleanup_free char *buf = NULL;
   ecirun_error_t tmp = NULL;
   char *save = NULL;
 
-  if (cgroup_read (dir, "cgroup.procs", &buf, &tmp) < 0)
+  if (read_file_at (dfd, "cgroup.procs", &buf, NULL, 0, &tmp) < 0)
     {
       if (tmp->errnum == ENOENT || tmp->errnum == ENODEV)
         {
@@ -748,33 +748,113 @@ read_procs (const char *dir, pid_t **pids, size_t *n, ecirun_error_t *err)
   return 0;
 }
 
-/* Call fn on dir and every sub-cgroup below it, children first when post_order. */
-static int
-walk_tree (const char *dir, bool post_order, int (*fn) (const char *dir, void *data), void *data,
-           int depth)
+/* The smallest name of a sub-cgroup (directory) of dfd greater than `after` (any, when NULL);
+   NULL when there is none. The order makes a walk resumable from a name alone. */
+static char *
+next_subdir (int dfd, const char *after)
 {
+  int fd = dup (dfd);
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
-  int ret = 0;
+  char *best = NULL;
 
-  if (!post_order && fn (dir, data) < 0)
-    ret = -1;
-  if (depth < 64)
+  if (fd < 0)
+    return NULL;
+  d = fdopendir (fd);
+  if (d == NULL)
     {
-      d = opendir (dir);
-      while (d && (de = readdir (d)))
+      close (fd);
+      return NULL;
+    }
+  rewinddir (d);
+  while ((de = readdir (d)))
+    {
+      struct stat st;
+
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (de->d_type != DT_DIR
+          && (de->d_type != DT_UNKNOWN || fstatat (dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0
+              || !S_ISDIR (st.st_mode)))
+        continue;
+      if (after && strcmp (de->d_name, after) <= 0)
+        continue;
+      if (best == NULL || strcmp (de->d_name, best) < 0)
         {
-          cleanup_free char *sub = NULL;
-          if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0
-              || strcmp (de->d_name, "..") == 0)
-            continue;
-          sub = xasprintf ("%s/%s", dir, de->d_name);
-          if (walk_tree (sub, post_order, fn, data, depth + 1) < 0)
-            ret = -1;
+          free (best);
+          best = xstrdup (de->d_name);
         }
     }
-  if (post_order && fn (dir, data) < 0)
+  return best;
+}
+
+struct walk_ops
+{
+  /* On every cgroup of the tree, the top included, parents before children. */
+  int (*pre) (int dfd, void *data);
+  /* On every sub-cgroup once all of its own are done, with its parent and its name. */
+  int (*post) (int parent, const char *name, size_t depth, void *data);
+  void *data;
+};
+
+/* Walk the cgroup tree at `top`, however deep (a container with a delegated cgroup makes what
+   it likes below it), holding two fds at a time and no path longer than one name: the way back
+   up is "..", which a cgroup's rename (only ever within its parent) does not change. */
+static int
+walk_tree (const char *top, const struct walk_ops *ops, ecirun_error_t *err)
+{
+  cleanup_close int cur = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char **names = NULL; /* the name taken at each level on the way down */
+  size_t depth = 0;
+  char *after = NULL;
+  int ret = 0;
+
+  if (cur < 0)
+    return errno == ENOENT ? 0 : make_error (err, errno, "cgroup: open %s", top);
+  if (ops->pre && ops->pre (cur, ops->data) < 0)
     ret = -1;
+  for (;;)
+    {
+      char *child = next_subdir (cur, after);
+      int next;
+
+      free (after);
+      after = NULL;
+      if (child)
+        {
+          next = openat (cur, child, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (next < 0)
+            {
+              after = child; /* gone meanwhile: on to the next one */
+              continue;
+            }
+          if ((depth & (depth - 1)) == 0)
+            names = xrealloc (names, (depth ? depth * 2 : 1) * sizeof (char *));
+          names[depth++] = child;
+          close (cur);
+          cur = next;
+          if (ops->pre && ops->pre (cur, ops->data) < 0)
+            ret = -1;
+          continue;
+        }
+      if (depth == 0)
+        break;
+      next = openat (cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (next < 0)
+        {
+          ret = make_error (err, errno, "cgroup: walk back up below %s", top);
+          break;
+        }
+      close (cur);
+      cur = next;
+      after = names[--depth];
+      if (ops->post && ops->post (cur, after, depth + 1, ops->data) < 0)
+        ret = -1;
+    }
+  free (after);
+  while (depth > 0)
+    free (names[--depth]);
+  free (names);
   return ret;
 }
 
@@ -786,10 +866,10 @@ struct pids_walk
 };
 
 static int
-pids_walk_fn (const char *dir, void *data)
+pids_walk_fn (int dfd, void *data)
 {
   struct pids_walk *w = data;
-  return read_procs (dir, &w->pids, &w->n, w->err);
+  return read_procs_at (dfd, &w->pids, &w->n, w->err);
 }
 
 int
@@ -797,12 +877,13 @@ cgroup_pids (struct cgroup *cg, pid_t **ret, size_t *ret_n, ecirun_error_t *err)
 {
   struct cgroup_hier *h = cg->ops->procs_hier (cg);
   struct pids_walk w = { NULL, 0, err };
+  struct walk_ops ops = { .pre = pids_walk_fn, .data = &w };
 
   *ret = NULL;
   *ret_n = 0;
   if (h == NULL)
     return make_error (err, 0, "cgroup: no hierarchy to list the processes of %s", cg->saved_path);
-  if (walk_tree (h->dir, false, pids_walk_fn, &w, 0) < 0)
+  if (walk_tree (h->dir, &ops, err) < 0)
     {
       free (w.pids);
       return -1;
@@ -813,35 +894,88 @@ cgroup_pids (struct cgroup *cg, pid_t **ret, size_t *ret_n, ecirun_error_t *err)
 }
 
 static int
-kill_fn (const char *dir, void *data)
+kill_fn (int dfd, void *data)
 {
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
 
-  if (read_procs (dir, &pids, &n, NULL) < 0)
+  (void)data;
+  if (read_procs_at (dfd, &pids, &n, NULL) < 0)
     return 0;
   for (size_t i = 0; i < n; i++)
     kill (pids[i], SIGKILL);
   return 0;
 }
 
+/* rmdir name in parent, killing what is left in it. The kernel drops exited tasks from a
+   cgroup asynchronously: retry for about a second. */
 static int
-rmdir_fn (const char *dir, void *data)
+rmdir_at (int parent, const char *name, const char *what, ecirun_error_t *err)
 {
-  ecirun_error_t *err = data;
   struct timespec ts = { 0, 10 * 1000 * 1000 };
 
-  /* The kernel drops exited tasks from a cgroup asynchronously: retry for about a second. */
   for (int attempt = 0; attempt < 100; attempt++)
     {
-      if (rmdir (dir) == 0 || errno == ENOENT)
+      cleanup_close int fd = -1;
+
+      if (unlinkat (parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
         return 0;
       if (errno != EBUSY)
-        return make_error (err, errno, "cgroup: rmdir %s", dir);
-      kill_fn (dir, NULL);
+        return make_error (err, errno, "cgroup: rmdir %s", what);
+      fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd >= 0)
+        kill_fn (fd, NULL);
       nanosleep (&ts, NULL);
     }
-  return make_error (err, EBUSY, "cgroup: rmdir %s", dir);
+  return make_error (err, EBUSY, "cgroup: rmdir %s", what);
+}
+
+struct rmdir_walk
+{
+  const char *top;
+  ecirun_error_t *err;
+};
+
+static int
+rmdir_walk_fn (int parent, const char *name, size_t depth, void *data)
+{
+  struct rmdir_walk *w = data;
+  cleanup_free char *what = xasprintf ("`%s` (%zu levels below %s)", name, depth, w->top);
+  ecirun_error_t local = NULL;
+
+  if (rmdir_at (parent, name, what, &local) == 0)
+    return 0;
+  /* Keep the first error: the others follow from it (a parent left busy by a child). */
+  if (w->err && *w->err == NULL)
+    *w->err = TAKE_PTR (local);
+  else
+    error_release (&local);
+  return -1;
+}
+
+/* Remove the tree at dir, children first. */
+static int
+remove_tree (const char *dir, ecirun_error_t *err)
+{
+  struct rmdir_walk w = { dir, err };
+  struct walk_ops ops = { .post = rmdir_walk_fn, .data = &w };
+  cleanup_free char *parent = xstrdup (dir);
+  cleanup_close int pfd = -1;
+  size_t len = strlen (parent);
+  char *slash;
+
+  if (walk_tree (dir, &ops, err) < 0)
+    return -1;
+  while (len > 1 && parent[len - 1] == '/')
+    parent[--len] = '\0';
+  slash = strrchr (parent, '/');
+  if (slash == NULL || slash == parent)
+    return make_error (err, EINVAL, "cgroup: will not remove %s", dir);
+  *slash = '\0';
+  pfd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (pfd < 0)
+    return errno == ENOENT ? 0 : make_error (err, errno, "cgroup: open %s", parent);
+  return rmdir_at (pfd, slash + 1, dir, err);
 }
 
 int
@@ -855,8 +989,11 @@ cgroup_destroy (struct cgroup *cg, ecirun_error_t *err)
       /* cgroup.kill (5.14+) kills the whole sub-tree at once, frozen or not. */
       if (h->unified && cgroup_file_exists (h->dir, "cgroup.kill"))
         cgroup_write (h->dir, "cgroup.kill", "1", NULL);
-      else if (access (h->dir, F_OK) == 0)
-        walk_tree (h->dir, false, kill_fn, NULL, 0);
+      else
+        {
+          struct walk_ops ops = { .pre = kill_fn };
+          walk_tree (h->dir, &ops, NULL);
+        }
     }
   /* A task killed in a frozen v1 cgroup only dies once thawed; thaw v2 too, to be safe. */
   for (size_t i = 0; i < cg->n_hiers; i++)
@@ -875,7 +1012,7 @@ cgroup_destroy (struct cgroup *cg, ecirun_error_t *err)
       /* Never remove the root of a hierarchy (cgroupsPath "/"). */
       if (strcmp (h->dir, h->mountpoint) == 0)
         continue;
-      if (walk_tree (h->dir, true, rmdir_fn, err, 0) < 0)
+      if (remove_tree (h->dir, err) < 0)
         ret = -1;
     }
   return ret;

@@ -26,6 +26,7 @@
 #include "isolation.h"
 #include "log.h"
 #include "mount_trees.h"
+#include "nsjoin.h"
 #include "policy.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -50,7 +51,8 @@ struct create_ctx
   int console_master;
   int ns_new;
   int ns_joined;
-  int userns_owner_fd; /* the user namespace of the containers whose namespaces are joined */
+  struct isolation_joined joined; /* the user namespace of the container whose namespaces are
+                                     joined */
   struct ecirun_policy policy;
   bool policy_loaded;
   struct id_block block;
@@ -106,7 +108,7 @@ validate_config (struct create_ctx *x, ecirun_error_t *err)
     return make_error (err, 0, "config.json: process must be set to create a container");
   if (lc == NULL)
     return make_error (err, 0, "config.json: linux must be set");
-  if (isolation_check_namespaces (x->config->linux_cfg, &x->userns_owner_fd, err) < 0)
+  if (isolation_check_namespaces (x->o->root, x->config->linux_cfg, &x->joined, err) < 0)
     return -1;
   ns = lc->namespaces;
   if (!ns[NS_MOUNT].present)
@@ -199,11 +201,24 @@ assign_ids (struct create_ctx *x, ecirun_error_t *err)
 {
   struct linux_config *lc = x->config->linux_cfg;
 
-  if (lc->namespaces[NS_USER].path)
-    return 0;
   if (policy_load (&x->policy, err) < 0)
     return -1;
   x->policy_loaded = true;
+  if (lc->namespaces[NS_USER].path)
+    {
+      /* Joined: the IDs are the holder's. Hold its block too, so that it is not handed out
+         again while this container lives, whatever happens to the holder. */
+      if (x->joined.holder_id == NULL)
+        return 0;
+      if (idblock_join (&x->policy, (uint32_t)x->joined.id_block, x->o->root, x->joined.holder_id,
+                        x->o->root, x->o->id, err)
+          < 0)
+        return -1;
+      x->block.index = (uint32_t)x->joined.id_block;
+      x->block_held = true;
+      x->state.id_block = x->joined.id_block;
+      return 0;
+    }
   if (lc->n_uid_mappings || lc->n_gid_mappings)
     {
       if (check_outside_pool (&x->policy, "uidMappings", lc->uid_mappings, lc->n_uid_mappings,
@@ -409,6 +424,33 @@ run_runtime_hooks (struct create_ctx *x, char **ret_json, ecirun_error_t *err)
   return 0;
 }
 
+/* The ids of the containers whose network and IPC namespaces this one joins: their files
+   (hosts, resolv.conf, /dev/shm) are this one's too (allowedMounts {net} and {ipc}). */
+static int
+joined_ids (struct create_ctx *x, char ***ret_net, char ***ret_ipc, ecirun_error_t *err)
+{
+  const struct linux_config *lc = x->config->linux_cfg;
+  struct nsjoin_owners o = { 0 };
+  char **v[2];
+  const enum ns_type types[2] = { NS_NETWORK, NS_IPC };
+
+  if (lc->namespaces[NS_NETWORK].path == NULL && lc->namespaces[NS_IPC].path == NULL)
+    return 0;
+  if (nsjoin_find_owners (x->o->root, lc, &o, err) < 0)
+    return -1;
+  for (int k = 0; k < 2; k++)
+    {
+      size_t n = o.n[types[k]];
+      v[k] = xmalloc0 ((n + 1) * sizeof (char *));
+      for (size_t i = 0; i < n; i++)
+        v[k][i] = xstrdup (o.m[types[k]][i].id);
+    }
+  nsjoin_owners_free (&o);
+  *ret_net = v[0];
+  *ret_ipc = v[1];
+  return 0;
+}
+
 /* Answer the init's requests until it is ready to wait on exec.fifo. */
 static int
 drive_setup (struct create_ctx *x, ecirun_error_t *err)
@@ -429,12 +471,17 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
     return -1;
   {
     cleanup_free char *state_root = realpath (x->o->root, NULL);
+    cleanup_strv char **net_ids = NULL, **ipc_ids = NULL;
     struct mount_trees_ctx t = { .config = x->config,
                                  .rootfs = x->rootfs,
                                  .bundle = x->bundle,
                                  .id = x->o->id,
                                  .state_root = state_root ? state_root : x->o->root,
                                  .policy = &x->policy };
+    if (joined_ids (x, &net_ids, &ipc_ids, err) < 0)
+      return -1;
+    t.net_ids = net_ids;
+    t.ipc_ids = ipc_ids;
     if (mount_trees_send (&t, x->pid, x->sync[0], err) < 0)
       return -1;
   }
@@ -469,6 +516,10 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
           }
         case SYNC_CONSOLE_FD:
           if (setup_console_fd (x->sync[0], x->console_sock, m.fd, &x->console_master, err) < 0)
+            return -1;
+          break;
+        case SYNC_HOST_FS:
+          if (isolation_send_host_mounts (x->pid, m.payload, x->sync[0], err) < 0)
             return -1;
           break;
         case SYNC_LOCK_MOUNTS:
@@ -538,8 +589,7 @@ create_ctx_cleanup (struct create_ctx *x, bool failed)
     close (x->dirfd);
   if (x->rootfd >= 0)
     close (x->rootfd);
-  if (x->userns_owner_fd >= 0)
-    close (x->userns_owner_fd);
+  isolation_joined_release (&x->joined);
   if (x->policy_loaded)
     policy_release (&x->policy);
   cgroup_free (x->cg);
@@ -560,7 +610,7 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
                           .console_sock = -1,
                           .pidfd = -1,
                           .console_master = -1,
-                          .userns_owner_fd = -1 };
+                          .joined = { .userns_fd = -1, .id_block = -1 } };
   cleanup_close int fifo_fd = -1;
   char created[64];
   int r = -1;

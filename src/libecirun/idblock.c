@@ -1,7 +1,11 @@
 /* ID-block records under <stateDir>/idblocks/ (see idblock.h for the protocol).
 
    Files there:
-     <index>            a record: {"root", "id", "stateDirDev", "stateDirIno", "created"}
+     <index>            a record: {"root", "id", "stateDirDev", "stateDirIno", "created",
+                        "joiners": [{"root", "id", "stateDirDev", "stateDirIno"}...]}: the
+                        container the block went to and those that joined its user namespace
+                        (idblock_join), its holders. The block stays held while any holder
+                        lives; when the first one releases it, the next takes its place.
      .layout            "UIDFIRST GIDFIRST BLOCKSIZE": how indexes map to IDs for the records
                         present. A policy with another layout may not allocate while any record
                         of the old one is live, or the same host IDs could be handed out twice.
@@ -35,20 +39,61 @@
 /* No allocation or reclaim takes this long: an older temp file is a crash's leftover. */
 #define IDBLOCK_TMP_MAX_AGE (60 * 60)
 
-struct record
+/* At most this many holders share a block (and the record must fit IDBLOCK_RECORD_MAX). */
+#define IDBLOCK_HOLDERS_MAX 256
+
+struct holder
 {
   char *root, *id;
-  uint64_t dev, ino; /* of <root>/<id> when allocated */
-  dev_t file_dev;    /* of the record file itself, to recognise it after a rename */
+  uint64_t dev, ino; /* of <root>/<id> when it took the block */
+};
+
+struct record
+{
+  struct holder *h; /* [0] the top-level fields, then "joiners" */
+  size_t n;
+  char *created;
+  dev_t file_dev; /* of the record file itself, to recognise it after a rename */
   ino_t file_ino;
 };
 
 static void
 record_clear (struct record *r)
 {
-  free (r->root);
-  free (r->id);
+  for (size_t i = 0; i < r->n; i++)
+    {
+      free (r->h[i].root);
+      free (r->h[i].id);
+    }
+  free (r->h);
+  free (r->created);
   memset (r, 0, sizeof (*r));
+}
+
+static void
+record_add (struct record *r, const char *root, const char *id, uint64_t dev, uint64_t ino)
+{
+  r->h = xrealloc (r->h, (r->n + 1) * sizeof (*r->h));
+  r->h[r->n++] = (struct holder){ xstrdup (root), xstrdup (id), dev, ino };
+}
+
+static void
+record_remove (struct record *r, size_t i)
+{
+  free (r->h[i].root);
+  free (r->h[i].id);
+  memmove (&r->h[i], &r->h[i + 1], (r->n - i - 1) * sizeof (*r->h));
+  r->n--;
+}
+
+/* The index of root+id among the holders, or -1. */
+static ssize_t
+record_find (const struct record *r, const char *root, const char *id)
+{
+  for (size_t i = 0; i < r->n; i++)
+    if (strcmp (r->h[i].root, root) == 0 && strcmp (r->h[i].id, id) == 0)
+      return (ssize_t)i;
+  return -1;
 }
 
 static void
@@ -155,16 +200,32 @@ tree_u64 (yajl_val obj, const char *key, uint64_t *ret)
   return v && parse_u64 (v->u.number.r, ret) == 0;
 }
 
+/* One holder object: {"root", "id", "stateDirDev", "stateDirIno"}. */
+static bool
+holder_parse (yajl_val obj, struct record *r)
+{
+  const char *kroot[] = { "root", NULL }, *kid[] = { "id", NULL };
+  yajl_val root = yajl_tree_get (obj, kroot, yajl_t_string);
+  yajl_val id = yajl_tree_get (obj, kid, yajl_t_string);
+  uint64_t dev, ino;
+
+  if (root == NULL || id == NULL || !tree_u64 (obj, "stateDirDev", &dev)
+      || !tree_u64 (obj, "stateDirIno", &ino))
+    return false;
+  record_add (r, root->u.string, id->u.string, dev, ino);
+  return true;
+}
+
 /* 1 read, 0 missing, -1 unreadable or malformed (then it is treated as live: nothing proves
-   its container gone). */
+   its containers gone). */
 static int
 record_read (int dfd, const char *name, struct record *ret)
 {
   cleanup_yajl_tree yajl_val tree = NULL;
   cleanup_close int fd = -1;
   char buf[IDBLOCK_RECORD_MAX + 1];
-  const char *kroot[] = { "root", NULL }, *kid[] = { "id", NULL };
-  yajl_val root, id;
+  const char *kjoin[] = { "joiners", NULL }, *kcreated[] = { "created", NULL };
+  yajl_val joiners, created;
   struct stat st;
   ssize_t n;
 
@@ -179,34 +240,48 @@ record_read (int dfd, const char *name, struct record *ret)
     return -1;
   buf[n] = '\0';
   tree = yajl_tree_parse (buf, NULL, 0);
-  if (tree == NULL)
-    return -1;
-  root = yajl_tree_get (tree, kroot, yajl_t_string);
-  id = yajl_tree_get (tree, kid, yajl_t_string);
-  if (root == NULL || id == NULL || !tree_u64 (tree, "stateDirDev", &ret->dev)
-      || !tree_u64 (tree, "stateDirIno", &ret->ino))
-    return -1;
-  ret->root = xstrdup (root->u.string);
-  ret->id = xstrdup (id->u.string);
+  if (tree == NULL || !holder_parse (tree, ret))
+    goto bad;
+  joiners = yajl_tree_get (tree, kjoin, yajl_t_any);
+  if (joiners && !YAJL_IS_ARRAY (joiners))
+    goto bad;
+  for (size_t i = 0; joiners && i < YAJL_GET_ARRAY (joiners)->len; i++)
+    if (!holder_parse (YAJL_GET_ARRAY (joiners)->values[i], ret))
+      goto bad;
+  created = yajl_tree_get (tree, kcreated, yajl_t_string);
+  ret->created = created ? xstrdup (created->u.string) : NULL;
   ret->file_dev = st.st_dev;
   ret->file_ino = st.st_ino;
   return 1;
+bad:
+  record_clear (ret);
+  return -1;
 }
 
-/* Stale only when provable: <root>/<id> is gone, or is another directory than the one the
-   record was made for. Any other doubt (a relative root, EACCES, EIO) keeps it live. */
+/* Gone only when provable: <root>/<id> is gone, or is another directory than the one the
+   holder had. Any other doubt (a relative root, EACCES, EIO) keeps it live. */
 static bool
-record_stale (const struct record *r)
+holder_gone (const struct holder *h)
 {
   cleanup_free char *path = NULL;
   struct stat st;
 
-  if (r->root[0] != '/' || r->id[0] == '\0' || strchr (r->id, '/'))
+  if (h->root[0] != '/' || h->id[0] == '\0' || strchr (h->id, '/'))
     return false;
-  path = xasprintf ("%s/%s", r->root, r->id);
+  path = xasprintf ("%s/%s", h->root, h->id);
   if (lstat (path, &st) < 0)
     return errno == ENOENT || errno == ENOTDIR;
-  return (uint64_t)st.st_dev != r->dev || (uint64_t)st.st_ino != r->ino;
+  return (uint64_t)st.st_dev != h->dev || (uint64_t)st.st_ino != h->ino;
+}
+
+/* Stale when every holder is provably gone. */
+static bool
+record_stale (const struct record *r)
+{
+  for (size_t i = 0; i < r->n; i++)
+    if (!holder_gone (&r->h[i]))
+      return false;
+  return true;
 }
 
 static void
@@ -226,38 +301,61 @@ gen_u64 (yajl_gen g, const char *key, uint64_t v)
   yajl_gen_number (g, num, n);
 }
 
+static void
+gen_holder (yajl_gen g, const struct holder *h)
+{
+  gen_str (g, "root");
+  gen_str (g, h->root);
+  gen_str (g, "id");
+  gen_str (g, h->id);
+  gen_u64 (g, "stateDirDev", h->dev);
+  gen_u64 (g, "stateDirIno", h->ino);
+}
+
 /* The record text. It is written before its index is known, so the IDs are not in it: the
    index and .layout say which they are. */
 static char *
-record_json (const char *root, const char *id, const struct stat *st)
+record_json (const struct record *r)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
   char created[64];
   size_t len;
-  char *r = NULL;
+  char *out = NULL;
 
-  if (g == NULL)
-    return NULL;
-  format_rfc3339_now (created, sizeof (created));
+  if (g == NULL || r->n == 0)
+    {
+      if (g)
+        yajl_gen_free (g);
+      return NULL;
+    }
+  if (r->created == NULL)
+    format_rfc3339_now (created, sizeof (created));
   yajl_gen_map_open (g);
-  gen_str (g, "root");
-  gen_str (g, root);
-  gen_str (g, "id");
-  gen_str (g, id);
-  gen_u64 (g, "stateDirDev", (uint64_t)st->st_dev);
-  gen_u64 (g, "stateDirIno", (uint64_t)st->st_ino);
+  gen_holder (g, &r->h[0]);
   gen_str (g, "created");
-  gen_str (g, created);
+  gen_str (g, r->created ? r->created : created);
+  if (r->n > 1)
+    {
+      gen_str (g, "joiners");
+      yajl_gen_array_open (g);
+      for (size_t i = 1; i < r->n; i++)
+        {
+          yajl_gen_map_open (g);
+          gen_holder (g, &r->h[i]);
+          yajl_gen_map_close (g);
+        }
+      yajl_gen_array_close (g);
+    }
   yajl_gen_map_close (g);
   if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
     {
-      r = xmalloc0 (len + 2);
-      memcpy (r, buf, len);
-      r[len] = '\n';
+      out = xmalloc0 (len + 2);
+      memcpy (out, buf, len);
+      out[len] = '\n';
     }
   yajl_gen_free (g);
-  return r;
+  return out;
 }
 
 /* A complete, fsynced file under a fresh temp name, ready to be link()ed into place. */
@@ -576,7 +674,12 @@ idblock_allocate (const struct ecirun_policy *p, const char *root, const char *i
     return make_error (err, errno, "stat `%s`", statedir);
   if (!S_ISDIR (st.st_mode))
     return make_error (err, ENOTDIR, "`%s`", statedir);
-  json = record_json (croot, id, &st);
+  {
+    struct record r = { 0 };
+    record_add (&r, croot, id, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+    json = record_json (&r);
+    record_clear (&r);
+  }
   if (json == NULL)
     return make_error (err, ENOMEM, "ID-block record");
 
@@ -598,20 +701,39 @@ idblock_allocate (const struct ecirun_policy *p, const char *root, const char *i
   return idblock_at (p, index, ret);
 }
 
-/* ---- release ---- */
+/* ---- holders: release, join (exclusive lock held) ---- */
 
-int
-idblock_release (const struct ecirun_policy *p, uint32_t index, const char *root, const char *id,
-                 ecirun_error_t *err)
+/* Replace the record `name` by r, atomically. */
+static int
+record_rewrite (int dfd, const char *dir, const char *name, const struct record *r,
+                ecirun_error_t *err)
 {
-  cleanup_free char *dir = NULL, *croot = NULL;
-  cleanup_close int dfd = -1;
-  ecirun_error_t local = NULL;
-  struct record r;
-  char name[16];
-  bool mine;
+  cleanup_free char *json = record_json (r);
+  cleanup_free char *tmp = NULL;
 
-  if (open_dir (p, false, &dir, &dfd, &local) < 0)
+  if (json == NULL)
+    return make_error (err, ENOMEM, "ID-block record");
+  if (strlen (json) > IDBLOCK_RECORD_MAX)
+    return make_error (err, E2BIG, "`%s/%s`: too many containers share this ID block", dir, name);
+  if (write_temp (dfd, dir, json, &tmp, err) < 0)
+    return -1;
+  if (renameat (dfd, tmp, dfd, name) < 0)
+    {
+      int saved = errno;
+      unlinkat (dfd, tmp, 0);
+      return make_error (err, saved, "replace `%s/%s`", dir, name);
+    }
+  return 0;
+}
+
+/* Open and lock the records' directory exclusively; 0 with *ret_fd -1 when it does not exist. */
+static int
+open_locked (const struct ecirun_policy *p, char **ret_dir, int *ret_fd, ecirun_error_t *err)
+{
+  ecirun_error_t local = NULL;
+
+  *ret_fd = -1;
+  if (open_dir (p, false, ret_dir, ret_fd, &local) < 0)
     {
       if (error_is (local, ENOENT))
         {
@@ -620,20 +742,110 @@ idblock_release (const struct ecirun_policy *p, uint32_t index, const char *root
         }
       return pass_error (err, &local);
     }
-  /* Exclusive: between reading the record and unlinking it, nobody may replace it. */
-  if (lock_dir (dfd, LOCK_EX, dir, err) < 0)
+  /* Exclusive: between reading a record and replacing or unlinking it, nobody may touch it. */
+  return lock_dir (*ret_fd, LOCK_EX, *ret_dir, err);
+}
+
+int
+idblock_release (const struct ecirun_policy *p, uint32_t index, const char *root, const char *id,
+                 ecirun_error_t *err)
+{
+  cleanup_free char *dir = NULL, *croot = NULL;
+  cleanup_close int dfd = -1;
+  struct record r;
+  char name[16];
+  ssize_t mine;
+  int ret = 0;
+
+  if (open_locked (p, &dir, &dfd, err) < 0)
     return -1;
+  if (dfd < 0)
+    return 0;
   snprintf (name, sizeof (name), "%" PRIu32, index);
   if (record_read (dfd, name, &r) != 1)
     return 0;
   croot = realpath (root, NULL);
-  mine = strcmp (r.id, id) == 0 && strcmp (r.root, croot ? croot : root) == 0;
-  record_clear (&r);
-  if (!mine)
-    return 0;
+  mine = record_find (&r, croot ? croot : root, id);
+  if (mine < 0)
+    goto out;
+  record_remove (&r, (size_t)mine);
+  if (r.n > 0 && !record_stale (&r))
+    {
+      /* Containers that joined its user namespace still run with these IDs. */
+      ret = record_rewrite (dfd, dir, name, &r, err);
+      goto out;
+    }
   if (unlinkat (dfd, name, 0) < 0 && errno != ENOENT)
-    return make_error (err, errno, "remove `%s/%s`", dir, name);
-  if (fsync (dfd) < 0)
+    {
+      ret = make_error (err, errno, "remove `%s/%s`", dir, name);
+      goto out;
+    }
+out:
+  record_clear (&r);
+  if (ret == 0 && mine >= 0 && fsync (dfd) < 0)
     return make_error (err, errno, "fsync `%s`", dir);
-  return 0;
+  return ret;
+}
+
+int
+idblock_join (const struct ecirun_policy *p, uint32_t index, const char *holder_root,
+              const char *holder_id, const char *root, const char *id, ecirun_error_t *err)
+{
+  cleanup_free char *dir = NULL, *hroot = NULL, *croot = NULL, *statedir = NULL;
+  cleanup_close int dfd = -1;
+  struct record r = { 0 };
+  struct stat st;
+  char name[16];
+  ssize_t h, self;
+  int ret = -1;
+
+  hroot = realpath (holder_root, NULL);
+  croot = realpath (root, NULL);
+  if (hroot == NULL || croot == NULL)
+    return make_error (err, errno, "resolve `%s`", hroot == NULL ? holder_root : root);
+  statedir = xasprintf ("%s/%s", croot, id);
+  if (lstat (statedir, &st) < 0)
+    return make_error (err, errno, "stat `%s`", statedir);
+  if (!S_ISDIR (st.st_mode))
+    return make_error (err, ENOTDIR, "`%s`", statedir);
+  if (open_locked (p, &dir, &dfd, err) < 0)
+    return -1;
+  snprintf (name, sizeof (name), "%" PRIu32, index);
+  if (dfd < 0 || record_read (dfd, name, &r) != 1)
+    return make_error (err, 0,
+                       "container `%s` whose namespaces are joined no longer holds ID block %s "
+                       "(in %s/%s)",
+                       holder_id, name, p->state_dir, IDBLOCK_SUBDIR);
+  h = record_find (&r, hroot, holder_id);
+  if (h < 0 || holder_gone (&r.h[h]))
+    {
+      make_error (err, 0,
+                  "container `%s` whose namespaces are joined no longer holds ID block %s "
+                  "(in %s/%s)",
+                  holder_id, name, p->state_dir, IDBLOCK_SUBDIR);
+      goto out;
+    }
+  /* A previous container of the same id left its entry: this one takes it over. */
+  self = record_find (&r, croot, id);
+  if (self >= 0)
+    record_remove (&r, (size_t)self);
+  if (r.n >= IDBLOCK_HOLDERS_MAX)
+    {
+      make_error (err, 0, "ID block %s is shared by %zu containers already, the most allowed", name,
+                  r.n);
+      goto out;
+    }
+  record_add (&r, croot, id, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+  if (record_rewrite (dfd, dir, name, &r, err) < 0)
+    goto out;
+  /* The entry must survive a crash before the container runs with those IDs. */
+  if (fsync (dfd) < 0)
+    {
+      make_error (err, errno, "fsync `%s`", dir);
+      goto out;
+    }
+  ret = 0;
+out:
+  record_clear (&r);
+  return ret;
 }

@@ -1,8 +1,11 @@
 /* Exclusive ID blocks: every live container on the host, whatever its --root, holds its own
    block of the policy's ID pool. One record per allocated block, <stateDir>/idblocks/<index>,
-   created atomically (link of a complete, fsynced file: it fails when the index is taken) and
-   removed at delete, or reclaimed once its container is provably gone (<root>/<id> no longer
-   exists, or is another directory than the one recorded).
+   created atomically (link of a complete, fsynced file: it fails when the index is taken).
+   A container that joins the namespaces of another (and so its user namespace and IDs) is
+   added to that block's record as a joiner: the block stays held until its last holder is
+   gone. Each holder leaves the record at its delete; the record is removed with the last one,
+   or reclaimed once every holder is provably gone (<root>/<id> no longer exists, or is another
+   directory than the one recorded).
 
    Locking (flock on the idblocks directory): allocations take it shared (they race only through
    link(), which lets one win), reclaim and release take it exclusive, so a record is never
@@ -33,10 +36,16 @@ int idblock_at (const struct ecirun_policy *p, uint32_t index, struct id_block *
 int idblock_allocate (const struct ecirun_policy *p, const char *root, const char *id,
                       struct id_block *ret, ecirun_error_t *err);
 
-/* Remove the record of block `index` if it belongs to root+id; a missing record, or one held by
-   another container, is left alone and is success. */
+/* Take root+id out of the holders of block `index`, and remove the record when no live holder
+   is left; a missing record, or one that root+id does not hold, is left alone and is success. */
 int idblock_release (const struct ecirun_policy *p, uint32_t index, const char *root,
                      const char *id, ecirun_error_t *err);
+
+/* Add the container <root>/<id> (its state directory must exist) to the holders of block
+   `index`, which the live container <holder_root>/<holder_id> must hold: it joins that
+   container's user namespace. Fails, adding nothing, when the holder no longer holds it. */
+int idblock_join (const struct ecirun_policy *p, uint32_t index, const char *holder_root,
+                  const char *holder_id, const char *root, const char *id, ecirun_error_t *err);
 
 /* Remove every stale record (and temp files left by a crash); *ret_removed counts records. */
 int idblock_reclaim (const struct ecirun_policy *p, size_t *ret_removed, ecirun_error_t *err);

@@ -475,9 +475,9 @@ init_exec_process (const struct exec_child_args *a)
 }
 
 /* Every mount is in place: move into the runtime's locked copy of our mount namespace, so
-   that from now on the kernel keeps the container from undoing any of them. Not with
-   --no-pivot: entering a namespace resets the root to the namespace's, which there is the
-   host's, under the container's root. */
+   that from now on the kernel keeps the container from undoing any of them. With --no-pivot
+   too: the root there is the rootfs moved over the host's, locked so that it cannot be
+   unmounted to uncover the host's tree. */
 static int
 lock_mounts (const struct init_args *a, ecirun_error_t *err)
 {
@@ -545,7 +545,7 @@ init_run (const struct init_args *a)
   if (hooks_run (&c->hooks[HOOK_CREATE_CONTAINER], HOOK_CREATE_CONTAINER, state_json, &err) < 0)
     init_fail (a, &err);
 
-  if (rootfs_pivot (c, rootfd, a->no_pivot, &err) < 0)
+  if (rootfs_pivot (c, rootfd, a->no_pivot, a->sync_fd, &err) < 0)
     init_fail (a, &err);
   if (c->hostname && *c->hostname && sethostname (c->hostname, strlen (c->hostname)) < 0)
     {
@@ -563,7 +563,7 @@ init_run (const struct init_args *a)
     init_fail (a, &err);
   if (a->want_console && setup_console (p, a->sync_fd, true, &err) < 0)
     init_fail (a, &err);
-  if ((a->ns_new & CLONE_NEWNS) && in_userns && !a->no_pivot && lock_mounts (a, &err) < 0)
+  if ((a->ns_new & CLONE_NEWNS) && in_userns && lock_mounts (a, &err) < 0)
     init_fail (a, &err);
   if (apply_rlimits (p, &err) < 0 || apply_personality (lc, &err) < 0)
     init_fail (a, &err);

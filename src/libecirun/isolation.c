@@ -13,6 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
+#include "fs.h"
+#include "mountinfo.h"
+#include "nsjoin.h"
 #include "sync.h"
 #include "syscalls.h"
 #include "utils.h"
@@ -99,6 +102,99 @@ isolation_locked_mntns (pid_t init, ecirun_error_t *err)
   return m.fd;
 }
 
+/* The mount ID of an fd, and whether it is the root of that mount. */
+static int
+fd_mount_id (int fd, uint64_t *ret_id, bool *ret_is_root)
+{
+  struct statx sx;
+
+  if (statx (fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) < 0)
+    return -1;
+  if (!(sx.stx_mask & STATX_MNT_ID))
+    {
+      errno = ENOSYS;
+      return -1;
+    }
+  *ret_id = sx.stx_mnt_id;
+  *ret_is_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+                 && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+  return 0;
+}
+
+/* Whether mount `id` lies in the tree of mount `top` (or is it), following parent IDs. */
+static bool
+in_mount_tree (const struct mountinfo_entry *mi, size_t n, int id, int top)
+{
+  for (size_t hops = 0; hops <= n; hops++)
+    {
+      size_t i;
+      if (id == top)
+        return true;
+      for (i = 0; i < n && mi[i].id != id; i++)
+        ;
+      if (i == n || mi[i].parent == id)
+        return false;
+      id = mi[i].parent;
+    }
+  return false;
+}
+
+static int
+send_host_mounts (const struct mountinfo_entry *mi, size_t n, int top, int root, int sync_fd,
+                  ecirun_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct mountinfo_entry *e = &mi[i];
+      cleanup_close int fd = -1;
+      uint64_t id;
+      bool is_root;
+
+      /* Only full instances count for the kernel's check. */
+      if (strcmp (e->fstype, "proc") != 0 && strcmp (e->fstype, "sysfs") != 0)
+        continue;
+      if (strcmp (e->root, "/") != 0 || in_mount_tree (mi, n, e->id, top))
+        continue;
+      fd = fs_open_in_root (root, e->mount_point, O_PATH | O_DIRECTORY, 0, NULL);
+      if (fd < 0 && errno != ENOENT)
+        return make_error (err, errno, "--no-pivot: open the host's %s mount at `%s`", e->fstype,
+                           e->mount_point);
+      if (fd < 0 || fd_mount_id (fd, &id, &is_root) < 0 || id != (uint64_t)e->id || !is_root)
+        return make_error (err, 0,
+                           "--no-pivot: the host's %s mount at `%s` is hidden by another "
+                           "mount and cannot be covered (a new %s mount in the container "
+                           "could reveal it); run without --no-pivot",
+                           e->fstype, e->mount_point, e->fstype);
+      if (sync_send (sync_fd, SYNC_HOST_FS_FD, e->mount_point, fd, err) < 0)
+        return -1;
+    }
+  return sync_send (sync_fd, SYNC_HOST_FS_END, NULL, -1, err);
+}
+
+int
+isolation_send_host_mounts (pid_t init, const char *rootfs_mount_id, int sync_fd,
+                            ecirun_error_t *err)
+{
+  cleanup_free char *info = xasprintf ("/proc/%d/mountinfo", (int)init);
+  cleanup_free char *root_path = xasprintf ("/proc/%d/root", (int)init);
+  cleanup_close int root = open (root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct mountinfo_entry *mi = NULL;
+  uint64_t top;
+  size_t n = 0;
+  int r;
+
+  if (parse_u64 (rootfs_mount_id, &top) < 0 || top > INT32_MAX)
+    return make_error (err, 0, "sync: bad rootfs mount ID `%s`", rootfs_mount_id);
+  if (root < 0)
+    return make_error (err, errno, "open the init's root");
+  /* Read where the init sees them, opened the same way: through its root, before its pivot. */
+  if (mountinfo_read (info, &mi, &n, err) < 0)
+    return -1;
+  r = send_host_mounts (mi, n, (int)top, root, sync_fd, err);
+  mountinfo_free (mi, n);
+  return r;
+}
+
 /* The host ID of container ID 0 in /proc/<pid>/<map>. */
 static int
 root_host_id (pid_t pid, const char *map, unsigned long long *ret)
@@ -158,14 +254,107 @@ check_mapping (const char *what, const struct id_mapping *m, size_t n, ecirun_er
   return 0;
 }
 
+/* The user namespace that owns the namespace `fd` (a user namespace is its own), refusing the
+   host's. Returns an fd of it. */
+static int
+owning_userns (int fd, enum ns_type t, const char *path, ecirun_error_t *err)
+{
+  int o;
+
+  if (t == NS_USER)
+    {
+      if (ioctl (fd, NS_GET_NSTYPE) != CLONE_NEWUSER)
+        return make_error (err, 0, "user namespace `%s` is not a user namespace", path);
+      o = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+    }
+  else
+    o = ioctl (fd, NS_GET_USERNS);
+  if (o < 0 || same_inode (o, "/proc/self/ns/user"))
+    {
+      if (o >= 0)
+        close (o);
+      return make_error (err, 0, "host %s namespace is not allowed: %s", ns_type_name (t), path);
+    }
+  return o;
+}
+
+static bool
+same_ns (int a, int b)
+{
+  struct stat sa, sb;
+  return fstat (a, &sa) == 0 && fstat (b, &sb) == 0 && sa.st_dev == sb.st_dev
+         && sa.st_ino == sb.st_ino;
+}
+
+/* *ret_fd: the user namespace every namespace joined by path belongs to (the user namespace
+   joined by path first, when there is one); -1 when nothing is joined. *ret_from names where it
+   came from, for errors. */
+static int
+joined_owner (const struct namespace_config *ns, int *ret_fd, const char **ret_from,
+              enum ns_type *ret_type, ecirun_error_t *err)
+{
+  static const int order[]
+      = { NS_USER, NS_PID, NS_NETWORK, NS_IPC, NS_UTS, NS_CGROUP, NS_TIME, NS_MOUNT };
+  cleanup_close int owner = -1;
+
+  for (size_t i = 0; i < ARRAY_SIZE (order); i++)
+    {
+      int t = order[i];
+      cleanup_close int fd = -1;
+      cleanup_close int o = -1;
+
+      if (!ns[t].present || ns[t].path == NULL)
+        continue;
+      fd = open (ns[t].path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return make_error (err, errno, "open %s namespace `%s`", ns_type_name (t), ns[t].path);
+      o = owning_userns (fd, t, ns[t].path, err);
+      if (o < 0)
+        return -1;
+      if (owner < 0)
+        {
+          owner = TAKE_FD (o);
+          *ret_from = ns[t].path;
+          *ret_type = t;
+        }
+      else if (!same_ns (owner, o))
+        {
+          if (ns[NS_USER].path)
+            return make_error (err, 0,
+                               "linux.namespaces: the %s namespace `%s` does not belong to the "
+                               "joined user namespace `%s`",
+                               ns_type_name (t), ns[t].path, ns[NS_USER].path);
+          return make_error (err, 0, "linux.namespaces join namespaces of different containers");
+        }
+    }
+  *ret_fd = TAKE_FD (owner);
+  return 0;
+}
+
+void
+isolation_joined_release (struct isolation_joined *j)
+{
+  if (j->userns_fd >= 0)
+    close (j->userns_fd);
+  free (j->holder_id);
+  j->userns_fd = -1;
+  j->holder_id = NULL;
+  j->id_block = -1;
+}
+
 int
-isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_error_t *err)
+isolation_check_namespaces (const char *root, struct linux_config *lc, struct isolation_joined *ret,
+                            ecirun_error_t *err)
 {
   static const int required[] = { NS_PID, NS_NETWORK, NS_IPC, NS_UTS };
   struct namespace_config *ns = lc->namespaces;
-  int owner = -1;
+  struct nsjoin_owners found = { 0 };
+  const char *from = NULL;
+  enum ns_type from_type = NS_USER;
+  cleanup_close int owner = -1;
+  const struct nsjoin_match *holder = NULL;
 
-  *ret_owner_fd = -1;
+  *ret = (struct isolation_joined){ .userns_fd = -1, .id_block = -1 };
   for (size_t i = 0; i < ARRAY_SIZE (required); i++)
     if (!ns[required[i]].present)
       return make_error (err, 0,
@@ -174,70 +363,45 @@ isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_e
                          ns_type_name (required[i]), ns_type_name (required[i]));
   ns[NS_CGROUP].present = true;
 
-  if (ns[NS_USER].present && ns[NS_USER].path)
+  if (joined_owner (ns, &owner, &from, &from_type, err) < 0)
+    return -1;
+  if (owner < 0)
     {
-      cleanup_close int fd = open (ns[NS_USER].path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        return make_error (err, errno, "open user namespace `%s`", ns[NS_USER].path);
-      if (same_inode (fd, "/proc/self/ns/user"))
-        return make_error (err, 0, "host user namespace is not allowed: %s", ns[NS_USER].path);
+      ns[NS_USER].present = true;
+      if (lc->n_uid_mappings || lc->n_gid_mappings)
+        {
+          if (check_mapping ("uidMappings", lc->uid_mappings, lc->n_uid_mappings, err) < 0
+              || check_mapping ("gidMappings", lc->gid_mappings, lc->n_gid_mappings, err) < 0)
+            return -1;
+        }
       return 0;
     }
 
-  /* Namespaces joined by path belong to another container: join its user namespace too. */
-  for (int t = 0; t < NS__MAX; t++)
+  /* Joining hands the joiner the IDs of that user namespace: it must be a live container's of
+     ours (which holds those IDs), not one that anybody could have made (an identity-mapped
+     one of a host process, say). */
+  if (nsjoin_find_fd (root, NS_USER, owner, &found, err) < 0)
+    return -1;
+  if (found.n[NS_USER] == 0)
+    return make_error (err, 0,
+                       "%s namespace `%s` %s the user namespace of a live ecirun container "
+                       "under %s: only a container's own namespaces may be joined",
+                       ns_type_name (from_type), from,
+                       from_type == NS_USER ? "is not" : "belongs to a user namespace that is not",
+                       root);
+  for (size_t i = 0; i < found.n[NS_USER] && holder == NULL; i++)
+    if (found.m[NS_USER][i].id_block >= 0)
+      holder = &found.m[NS_USER][i];
+  if (holder)
     {
-      cleanup_close int fd = -1;
-      int o;
-
-      if (t == NS_USER || !ns[t].present || ns[t].path == NULL)
-        continue;
-      fd = open (ns[t].path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        {
-          if (owner >= 0)
-            close (owner);
-          return make_error (err, errno, "open %s namespace `%s`", ns_type_name (t), ns[t].path);
-        }
-      o = ioctl (fd, NS_GET_USERNS);
-      if (o < 0 || same_inode (o, "/proc/self/ns/user"))
-        {
-          if (o >= 0)
-            close (o);
-          if (owner >= 0)
-            close (owner);
-          return make_error (err, 0, "host %s namespace is not allowed: %s", ns_type_name (t),
-                             ns[t].path);
-        }
-      if (owner >= 0)
-        {
-          struct stat a, b;
-          bool same = fstat (owner, &a) == 0 && fstat (o, &b) == 0 && a.st_ino == b.st_ino;
-          close (o);
-          if (!same)
-            {
-              close (owner);
-              return make_error (err, 0,
-                                 "linux.namespaces join namespaces of different "
-                                 "containers");
-            }
-        }
-      else
-        owner = o;
+      ret->holder_id = xstrdup (holder->id);
+      ret->id_block = holder->id_block;
     }
+  nsjoin_owners_free (&found);
+
   ns[NS_USER].present = true;
-  if (owner >= 0)
-    {
-      free (ns[NS_USER].path);
-      ns[NS_USER].path = xasprintf ("/proc/self/fd/%d", owner);
-      *ret_owner_fd = owner;
-      return 0;
-    }
-  if (lc->n_uid_mappings || lc->n_gid_mappings)
-    {
-      if (check_mapping ("uidMappings", lc->uid_mappings, lc->n_uid_mappings, err) < 0
-          || check_mapping ("gidMappings", lc->gid_mappings, lc->n_gid_mappings, err) < 0)
-        return -1;
-    }
+  free (ns[NS_USER].path);
+  ns[NS_USER].path = xasprintf ("/proc/self/fd/%d", owner);
+  ret->userns_fd = TAKE_FD (owner);
   return 0;
 }

@@ -8,12 +8,24 @@
 #include "config.h"
 #include "error.h"
 
+/* The user namespace a config joins (by path, or through the namespaces it joins, which
+   belong to it). */
+struct isolation_joined
+{
+  int userns_fd;      /* held open; -1 when the container gets a new user namespace */
+  char *holder_id;    /* a live container under --root in it that holds its ID block (NULL
+                         when none does: its IDs come from a config's mappings) */
+  long long id_block; /* that block's index, -1 with no holder */
+};
+void isolation_joined_release (struct isolation_joined *j);
+
 /* Before anything is created: refuse host namespaces (a missing pid/network/ipc/uts entry, or
    a path to a namespace the host's user namespace owns), always add a cgroup namespace, and
-   settle the user namespace: the owner of the namespaces the config joins (another
-   container's), or a new one. Mappings given by the config (userns-remap, Kubernetes) are
-   validated. *ret_owner_fd holds the joined user namespace open (-1 when none). */
-int isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecirun_error_t *err);
+   settle the user namespace: the one that owns every namespace the config joins, which must be
+   the user namespace of a live ecirun container under `root` (compared by identity), or a new
+   one. Mappings given by the config (userns-remap, Kubernetes) are validated. */
+int isolation_check_namespaces (const char *root, struct linux_config *lc,
+                                struct isolation_joined *ret, ecirun_error_t *err);
 
 /* A copy of the init's mount namespace owned by its user namespace, made through a copy owned
    by the host's: the kernel then locks every mount in it (MNT_LOCKED and the MNT_LOCK_* flags),
@@ -21,6 +33,14 @@ int isolation_check_namespaces (struct linux_config *lc, int *ret_owner_fd, ecir
    runtime set up, whatever its capabilities. Returns an fd of the namespace for the init to
    enter (setns). */
 int isolation_locked_mntns (pid_t init, ecirun_error_t *err);
+
+/* --no-pivot: every full proc and sysfs mount in the mount namespace of `init` that is not in
+   its rootfs (the mount whose ID is rootfs_mount_id, and the mounts below it), opened through
+   the init's root as the host's root (container root may not walk the host's paths) and sent
+   to the init to be covered (SYNC_HOST_FS_FD, then SYNC_HOST_FS_END). One that another
+   mount hides (its path reaches another mount) is refused. */
+int isolation_send_host_mounts (pid_t init, const char *rootfs_mount_id, int sync_fd,
+                                ecirun_error_t *err);
 
 /* The host uid and gid of container root in the user namespace of `pid` (from its uid_map and
    gid_map); -1 when root is not mapped there. */

@@ -17,6 +17,7 @@
 #include "mount_opts.h"
 #include "mountinfo.h"
 #include "overlay.h"
+#include "sync.h"
 #include "syscalls.h"
 #include "utils.h"
 
@@ -502,8 +503,74 @@ root_propagation (const struct linux_config *lc, ecirun_error_t *err)
   return 0;
 }
 
+/* An empty, read-only tmpfs over the mount root `target`. */
+static int
+cover_mount (int target, const char *where, ecirun_error_t *err)
+{
+  cleanup_close int fs = sys_fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  cleanup_close int mnt = -1;
+
+  if (fs < 0 || sys_fsconfig (fs, FSCONFIG_SET_STRING, "mode", "0", 0) < 0
+      || sys_fsconfig (fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0
+      || sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return make_error (err, errno, "--no-pivot: make a tmpfs to cover the host's `%s`", where);
+  mnt = sys_fsmount (fs, FSMOUNT_CLOEXEC,
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (mnt < 0
+      || sys_move_mount (mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+             < 0)
+    return make_error (err, errno, "--no-pivot: cover the host's `%s`", where);
+  return 0;
+}
+
+/* --no-pivot keeps the host's mount tree in the container's mount namespace, under the moved
+   rootfs. Once the mounts are locked nothing of it is reachable by path, but the kernel allows
+   a new proc or sysfs mount when the namespace holds a fully visible instance of that file
+   system anywhere: cover every one of the host's with an empty tmpfs, which the lock then
+   makes permanent. The runtime finds and opens them (isolation_send_host_mounts: container
+   root may not walk the host's paths); the tree is made private first, so that no mount of the
+   host reaches it afterwards. */
+static int
+hide_host_pseudo_fs (int rootfd, int sync_fd, ecirun_error_t *err)
+{
+  struct statx sx;
+  char id[32];
+
+  if (mount (NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+    return make_error (err, errno, "--no-pivot: make the host's mount tree private");
+  if (statx (rootfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+    return make_error (err, errno ? errno : ENOSYS, "--no-pivot: the mount ID of the rootfs");
+  snprintf (id, sizeof (id), "%llu", (unsigned long long)sx.stx_mnt_id);
+  if (sync_send (sync_fd, SYNC_HOST_FS, id, -1, err) < 0)
+    return -1;
+  for (;;)
+    {
+      struct sync_msg m;
+      int r;
+
+      if (sync_recv (sync_fd, &m, err) < 0)
+        return -1;
+      if (m.stage == SYNC_HOST_FS_END)
+        return 0;
+      if (m.stage == SYNC_ERROR)
+        return make_error (err, 0, "%s", m.payload);
+      if (m.stage != SYNC_HOST_FS_FD || m.fd < 0)
+        {
+          if (m.fd >= 0)
+            close (m.fd);
+          return make_error (err, 0, "sync: expected stage %s, got %s",
+                             sync_stage_name (SYNC_HOST_FS_FD), sync_stage_name (m.stage));
+        }
+      r = cover_mount (m.fd, m.payload, err);
+      close (m.fd);
+      if (r < 0)
+        return -1;
+    }
+}
+
 int
-rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_error_t *err)
+rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, int sync_fd,
+              ecirun_error_t *err)
 {
   const struct linux_config *lc = c->linux_cfg;
 
@@ -511,6 +578,11 @@ rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_erro
     return make_error (err, errno, "chdir to the rootfs");
   if (no_pivot)
     {
+      /* The root of the namespace stays the host's, with the rootfs moved over it: the init
+         then enters the locked copy (rootfs_enter_locked), where the rootfs cannot be
+         unmounted to uncover the host's tree. */
+      if (hide_host_pseudo_fs (rootfd, sync_fd, err) < 0)
+        return -1;
       if (sys_move_mount (rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return make_error (err, errno, "move the rootfs to /");
       if (chroot (".") < 0)
@@ -535,12 +607,21 @@ int
 rootfs_enter_locked (const struct oci_config *c, int mntns_fd, ecirun_error_t *err)
 {
   cleanup_close int rootfd = -1;
+  struct stat before, after;
 
+  if (stat ("/", &before) < 0)
+    return make_error (err, errno, "stat /");
   if (setns (mntns_fd, CLONE_NEWNS) < 0)
     return make_error (err, errno, "enter the locked mount namespace");
   rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0 || fchdir (rootfd) < 0)
     return make_error (err, errno, "chdir / in the locked mount namespace");
+  /* setns sets the root to the namespace's topmost mount on "/": it must be the rootfs (with
+     --no-pivot, what lies below it is the host's). */
+  if (fstat (rootfd, &after) < 0 || after.st_dev != before.st_dev || after.st_ino != before.st_ino)
+    return make_error (err, 0,
+                       "the root of the locked mount namespace is not the container's "
+                       "rootfs");
   /* The copy made every mount a slave: give back the propagation the config asked for. */
   for (size_t i = 0; i < c->n_mounts; i++)
     {

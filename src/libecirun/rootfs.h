@@ -36,9 +36,11 @@ struct init_trees
 void rootfs_add_overlay_dir (struct init_trees *t, size_t idx, int fd);
 int rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct init_trees *t,
                     int *ret_rootfd, ecirun_error_t *err);
-/* pivot_root (or MS_MOVE + chroot with no_pivot) into the rootfs mount rootfd and drop the
-   old root. */
-int rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, ecirun_error_t *err);
+/* pivot_root into the rootfs mount rootfd and drop the old root; with no_pivot, MS_MOVE it over
+   "/" and chroot, the host's tree below it made private and its proc and sysfs mounts covered
+   (asked of the runtime over sync_fd, SYNC_HOST_FS). */
+int rootfs_pivot (const struct oci_config *c, int rootfd, bool no_pivot, int sync_fd,
+                  ecirun_error_t *err);
 /* After pivot_root: readonly paths, masked paths, root.readonly. */
 int rootfs_finalize (const struct oci_config *c, ecirun_error_t *err);
 /* Enter the locked copy of the mount namespace (isolation_locked_mntns) and give back the

@@ -35,6 +35,9 @@ sync_stage_name (enum sync_stage s)
     [SYNC_WARNING] = "warning",
     [SYNC_LOCK_MOUNTS] = "lock-mounts",
     [SYNC_MNTNS_FD] = "mntns-fd",
+    [SYNC_HOST_FS] = "host-fs",
+    [SYNC_HOST_FS_FD] = "host-fs-fd",
+    [SYNC_HOST_FS_END] = "host-fs-end",
     [SYNC_READY] = "ready",
     [SYNC_ERROR] = "error",
   };

@@ -27,6 +27,10 @@ enum sync_stage
   SYNC_WARNING,      /* init -> parent: payload is a message to log */
   SYNC_LOCK_MOUNTS,  /* init -> parent: mounts final, make the locked copy of the namespace */
   SYNC_MNTNS_FD,     /* parent -> init: fd is the locked mount namespace to enter */
+  SYNC_HOST_FS,      /* init -> parent: --no-pivot, payload the rootfs's mount ID: send the
+                        host's proc and sysfs mounts to cover */
+  SYNC_HOST_FS_FD,   /* parent -> init: fd one of them, payload its mount point */
+  SYNC_HOST_FS_END,  /* parent -> init: no more of them */
   SYNC_READY,        /* init -> parent: about to block on exec.fifo */
   SYNC_ERROR,        /* either way: payload is the error message */
 };

@@ -1,6 +1,7 @@
 /* Unit tests for the ID-block allocator (idblock.c) in a temp stateDir: distinct blocks,
    exhaustion, reclaim only of provably gone containers, release by the owner only, a changed
-   pool layout, and 50 concurrent allocations. */
+   pool layout, joiners holding a block after its owner released it, and 50 concurrent
+   allocations. */
 #include <config.h>
 #include "idblock.h"
 #include "policy.h"
@@ -292,6 +293,93 @@ test_exhaustion_and_reclaim (const char *root)
 }
 
 static int
+join (const struct ecirun_policy *p, uint32_t index, const char *root, const char *holder,
+      const char *id, char **ret_msg)
+{
+  ecirun_error_t err = NULL;
+  int r = idblock_join (p, index, root, holder, root, id, &err);
+  *ret_msg = err ? xstrdup (err->msg) : NULL;
+  error_release (&err);
+  return r;
+}
+
+static void
+test_joiners (const char *root)
+{
+  struct ecirun_policy p;
+  struct id_block o, x;
+  cleanup_free char *d1 = container_dir (root, "o"), *d2 = container_dir (root, "j1");
+  cleanup_free char *d3 = container_dir (root, "j2"), *d4 = container_dir (root, "n");
+  ecirun_error_t err = NULL;
+  size_t records, others, removed = 99;
+  char *msg = NULL;
+  int r;
+
+  bool ok;
+
+  /* TAP_OK evaluates its condition twice: no calls in it. */
+  make_policy (&p, "join", 100000, 1);
+  r = alloc (&p, root, "o", &o, NULL);
+  TAP_OK (r == 0, "a pool of 1: the owner gets the block");
+  r = join (&p, o.index, root, "o", "j1", &msg);
+  TAP_OK (r == 0, "j1 joins the owner's block (%s)", msg ? msg : "ok");
+  free (msg);
+  r = join (&p, o.index, root, "o", "j2", &msg);
+  TAP_OK (r == 0, "j2 joins it too (%s)", msg ? msg : "ok");
+  free (msg);
+  count_entries (&p, &records, &others);
+  TAP_OK (records == 1 && others == 0, "still one record (%zu, %zu others)", records, others);
+  {
+    cleanup_free char *text = record_text (&p, o.index);
+    TAP_OK (text && strstr (text, "\"joiners\":[") && strstr (text, "\"id\":\"j1\"")
+                && strstr (text, "\"id\":\"j2\""),
+            "the record lists the joiners: %s", text ? text : "(none)");
+  }
+
+  /* The owner leaves: the joiners keep the block. */
+  ok = idblock_release (&p, o.index, root, "o", &err) == 0 && record_exists (&p, o.index);
+  TAP_OK (ok, "the owner's release keeps the record while joiners live");
+  error_release (&err);
+  remove_dir (root, "o");
+  r = alloc (&p, root, "n", &x, &msg);
+  TAP_OK (r < 0 && msg && strstr (msg, "ID pool exhausted"),
+          "no block for another container while a joiner lives (%s)", msg ? msg : "allocated");
+  free (msg);
+  ok = idblock_reclaim (&p, &removed, &err) == 0 && removed == 0;
+  TAP_OK (ok, "reclaim keeps a record whose joiners live");
+  error_release (&err);
+  r = join (&p, o.index, root, "o", "n", &msg);
+  TAP_OK (r < 0 && msg && strstr (msg, "no longer holds"),
+          "joining through a gone holder fails (%s)", msg ? msg : "joined");
+  free (msg);
+
+  /* A joiner whose state is gone (crash) does not hold it; the last live one does. */
+  remove_dir (root, "j2");
+  ok = idblock_release (&p, o.index, root, "j1", &err) == 0 && !record_exists (&p, o.index);
+  TAP_OK (ok, "the last live holder's release removes the record");
+  error_release (&err);
+  r = alloc (&p, root, "n", &x, &msg);
+  TAP_OK (r == 0 && x.index == o.index, "then the block is free again (%s)", msg ? msg : "ok");
+  free (msg);
+  r = join (&p, 7, root, "n", "j1", &msg);
+  TAP_OK (r < 0 && msg && strstr (msg, "no longer holds"), "joining a block with no record fails");
+  free (msg);
+
+  /* Reclaim once every holder is gone. */
+  r = join (&p, x.index, root, "n", "j1", &msg);
+  free (msg);
+  remove_dir (root, "n");
+  ok = r == 0 && idblock_reclaim (&p, &removed, &err) == 0 && removed == 0;
+  TAP_OK (ok, "reclaim keeps it while j1 lives");
+  error_release (&err);
+  remove_dir (root, "j1");
+  ok = idblock_reclaim (&p, &removed, &err) == 0 && removed == 1 && !record_exists (&p, x.index);
+  TAP_OK (ok, "reclaim removes it once every holder is gone");
+  error_release (&err);
+  policy_release (&p);
+}
+
+static int
 run_children (const struct ecirun_policy *p, const char *root, int n, const char *prefix,
               uint32_t *indexes)
 {
@@ -395,6 +483,7 @@ main (void)
   mkdir (root, 0700);
   test_distinct_and_release (root);
   test_exhaustion_and_reclaim (root);
+  test_joiners (root);
   test_concurrency (root);
   remove_tree_at (AT_FDCWD, tmpdir, &err);
   error_release (&err);
