@@ -254,6 +254,42 @@ check_mapping (const char *what, const struct id_mapping *m, size_t n, ecirun_er
   return 0;
 }
 
+/* What sharing the host's namespace of type t would give a container, and what to do instead. */
+static const struct
+{
+  const char *flag, *why, *instead;
+} host_ns_words[NS__MAX] = {
+  [NS_PID] = { "--pid=host", "the container would see and signal every process of the host",
+               "--pid container:NAME of another ecirun container" },
+  [NS_NETWORK] = { "--network=host",
+                   "the container would reach the host's interfaces, ports and abstract unix "
+                   "sockets (the engines' among them)",
+                   "--network container:NAME of another ecirun container, or a network of the "
+                   "engine" },
+  [NS_IPC]
+  = { "--ipc=host", "the container would share the host's shared memory and message queues",
+      "--ipc container:NAME of another ecirun container (made with --ipc shareable)" },
+  [NS_UTS] = { "--uts=host", "the container could change the host's hostname",
+               "--hostname for a name of its own" },
+  [NS_USER] = { "--userns=host", "container root would be host root",
+                "nothing: every ecirun container has its own user namespace" },
+  [NS_CGROUP] = { "--cgroupns=host", "the container would see the host's cgroup tree",
+                  "the private cgroup namespace ecirun gives every container" },
+  [NS_TIME] = { "a host time namespace", "the container would share the host's clocks",
+                "a new time namespace" },
+  [NS_MOUNT] = { "a host mount namespace", "the container would see the host's mounts",
+                 "a new mount namespace" },
+};
+
+int
+isolation_host_ns_error (enum ns_type t, const char *what, ecirun_error_t *err)
+{
+  return make_error (err, 0,
+                     "host %s namespace is not allowed (%s): %s; ecirun gives every container "
+                     "namespaces of its own. Use %s",
+                     ns_type_name (t), what, host_ns_words[t].why, host_ns_words[t].instead);
+}
+
 /* The user namespace that owns the namespace `fd` (a user namespace is its own), refusing the
    host's. Returns an fd of it. */
 static int
@@ -271,9 +307,23 @@ owning_userns (int fd, enum ns_type t, const char *path, ecirun_error_t *err)
     o = ioctl (fd, NS_GET_USERNS);
   if (o < 0 || same_inode (o, "/proc/self/ns/user"))
     {
+      cleanup_free char *own = xasprintf ("/proc/self/ns/%s", ns_type_proc_name (t));
+      cleanup_free char *what = NULL;
       if (o >= 0)
         close (o);
-      return make_error (err, 0, "host %s namespace is not allowed: %s", ns_type_name (t), path);
+      /* The host's own namespace, or one the host's user namespace owns (a container of a
+         runtime without user namespaces, such as runc, or a host process's). */
+      if (same_inode (fd, own))
+        {
+          what = xasprintf ("%s: %s is the host's", host_ns_words[t].flag, path);
+          return isolation_host_ns_error (t, what, err);
+        }
+      return make_error (err, 0,
+                         "%s namespace `%s` belongs to the host's user namespace (a container of "
+                         "another runtime, such as runc, or a host process), not to an ecirun "
+                         "container: joining it would give this container what its owner has on "
+                         "the host. Join the namespaces of another ecirun container instead",
+                         ns_type_name (t), path);
     }
   return o;
 }
@@ -357,10 +407,12 @@ isolation_check_namespaces (const char *root, struct linux_config *lc, struct is
   *ret = (struct isolation_joined){ .userns_fd = -1, .id_block = -1 };
   for (size_t i = 0; i < ARRAY_SIZE (required); i++)
     if (!ns[required[i]].present)
-      return make_error (err, 0,
-                         "host %s namespace is not allowed: config.json has no \"%s\" "
-                         "entry in linux.namespaces",
-                         ns_type_name (required[i]), ns_type_name (required[i]));
+      {
+        cleanup_free char *what
+            = xasprintf ("%s, or no \"%s\" entry in config.json's linux.namespaces",
+                         host_ns_words[required[i]].flag, ns_type_name (required[i]));
+        return isolation_host_ns_error (required[i], what, err);
+      }
   ns[NS_CGROUP].present = true;
 
   if (joined_owner (ns, &owner, &from, &from_type, err) < 0)

@@ -46,4 +46,8 @@ int isolation_send_host_mounts (pid_t init, const char *rootfs_mount_id, int syn
    gid_map); -1 when root is not mapped there. */
 int isolation_root_host_ids (pid_t pid, uid_t *ret_uid, gid_t *ret_gid);
 
+/* The refusal of a host namespace of type t: what the user did (`what`: "--pid=host, or ..."),
+   why it is refused and the alternative, one line. Returns -1. */
+int isolation_host_ns_error (enum ns_type t, const char *what, ecirun_error_t *err);
+
 #endif

@@ -415,6 +415,31 @@ EOF
 	done
 }
 
+@test "a refused host namespace says what the user did, why, and what to do instead" {
+	# runc runs with the host's namespaces; ecirun 97248e4 said only 'config.json has no "pid"
+	# entry', and called a runc container's network namespace the host's.
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	ecirun create ct1
+	assert_fail
+	assert_out_eq 'ecirun: host pid namespace is not allowed (--pid=host, or no "pid" entry in config.json'"'"'s linux.namespaces): the container would see and signal every process of the host; ecirun gives every container namespaces of its own. Use --pid container:NAME of another ecirun container'
+	assert_nothing_left
+
+	# A network namespace of the host's user namespace that is not the host's own: what a
+	# runc container (no user namespace) has.
+	unshare --net sleep 600 &
+	local p=$!
+	track_pid "$p"
+	retry 50 0.1 test "$(readlink "/proc/$p/ns/net")" != "$(readlink /proc/self/ns/net)" || fail "no new netns"
+	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")] + [{"type": "pid"}, {"type": "network", "path": $p}]' \
+		--arg p "/proc/$p/ns/net"
+	ecirun create ct1
+	assert_fail
+	assert_out_contains "network namespace \`/proc/$p/ns/net\` belongs to the host's user namespace (a container of another runtime, such as runc" \
+		"Join the namespaces of another ecirun container instead"
+	refute_out_contains "host network namespace"
+	assert_nothing_left
+}
+
 @test "a namespace path to the host's namespaces is refused" {
 	local t
 	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
