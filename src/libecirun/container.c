@@ -20,6 +20,7 @@
 #include "config.h"
 #include "container_open.h"
 #include "devices.h"
+#include "fds.h"
 #include "hooks.h"
 #include "idblock.h"
 #include "init.h"
@@ -562,7 +563,8 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
   char created[64];
   int r = -1;
 
-  if (state_validate_id (o->id, err) < 0 || load_bundle (&x, err) < 0)
+  if (state_validate_id (o->id, err) < 0 || fds_check_preserved (o->preserve_fds, err) < 0
+      || load_bundle (&x, err) < 0)
     goto out;
   if (o->console_socket)
     {

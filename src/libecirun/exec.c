@@ -15,6 +15,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "container_open.h"
+#include "fds.h"
 #include "init.h"
 #include "log.h"
 #include "state.h"
@@ -365,7 +366,8 @@ container_exec (const struct exec_opts *o, int *ret_status, ecirun_error_t *err)
   for (size_t i = 0; i < ARRAY_SIZE (forwarded); i++)
     sigaddset (&fwd, forwarded[i]);
   sigprocmask (SIG_BLOCK, &fwd, &old);
-  if (open_container (o->root, o->id, &x.op, false, err) < 0)
+  if (fds_check_preserved (o->preserve_fds, err) < 0
+      || open_container (o->root, o->id, &x.op, false, err) < 0)
     goto out;
   if (x.op.status == STATUS_STOPPED || x.op.status == STATUS_PAUSED)
     {
