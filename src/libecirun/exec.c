@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -239,6 +240,15 @@ spawn (struct exec_ctx *x, ecirun_error_t *err)
       char buf[32];
       pid_t pid;
 
+      /* Non-dumpable before entering the container's namespaces, until the workload's execve:
+         we are still host root, and the container's root must not ptrace us or open our
+         /proc files. The exec process inherits it. */
+      if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        {
+          make_error (&e, errno, "prctl(PR_SET_DUMPABLE)");
+          sync_send (x->sync[1], SYNC_ERROR, e->msg, -1, NULL);
+          _exit (1);
+        }
       close (x->sync[0]);
       close (x->op.dirfd);
       close (x->op.rootfd);
