@@ -403,14 +403,19 @@ container_exec (const struct exec_opts *o, int *ret_status, ecirun_error_t *err)
       make_error (err, errno, "socketpair");
       goto out;
     }
-  if (spawn (&x, err) < 0 || drive_setup (&x, err) < 0)
+  if (spawn (&x, err) < 0)
+    goto out;
+  /* The process exists (its pidfd holds it): its setup may wait on the container's own files
+     (a FIFO at /etc/passwd) for as long as the container likes, so let other commands (state,
+     kill, delete) at the container from now on. */
+  close (TAKE_FD (x.op.dirfd));
+  close (TAKE_FD (x.op.rootfd));
+  if (drive_setup (&x, err) < 0)
     goto out;
   ready = true;
   if (o->pid_file && write_pid_file (o->pid_file, x.pid, err) < 0)
     goto out;
-  /* Let other commands (kill, delete) at the container while the process runs. */
   opened_release (&x.op);
-  x.op.dirfd = x.op.rootfd = -1;
   x.op.state = NULL;
   if (o->detach)
     {

@@ -123,8 +123,8 @@ host_pid_in_ns() {
 # capability) holds an `exec` started by the caller at TRAP ("the FIFO", "the cwd lookup"); its
 # probe must have found the container's root, non-dumpable: no ptrace, no /proc/PID/mem, cwd or
 # fd. Seen from the host, the process runs as the host uid of the container's root and its
-# /proc files belong to host root (the kernel's mark of a non-dumpable process). Then the exec
-# goes on.
+# /proc files belong to host root (the kernel's mark of a non-dumpable process), and the
+# container stays available to other commands (`state`). Then the exec goes on.
 blocked_exec_check() {
 	local trap=$1 init=$2 esc="$BUNDLE/rootfs/esc" base cpid hpid
 	base=$(awk '$1 == 0 { print $2 }' "/proc/$init/uid_map")
@@ -149,6 +149,10 @@ blocked_exec_check() {
 	assert_eq "$(grep '^Uid:' "/proc/$hpid/status" | tr -s ' \t' ' ')" "Uid: $base $base $base $base" \
 		"host uids of the blocked exec" || return 1
 	assert_eq "$(stat -c %u "/proc/$hpid/environ")" 0 "owner of /proc/$hpid/environ (non-dumpable)" || return 1
+	# Meanwhile the container is not locked: other commands on it still work.
+	ECIRUN_TIMEOUT=10 ecirun state ct1
+	assert_ok "state while an exec is held at $trap" || return 1
+	assert_json "$stdout" '.status == "running"' || return 1
 
 	touch "$esc/feed"
 	wait_for_file 300 0.1 "$BATS_TEST_TMPDIR/exec.rc" || return 1
@@ -184,7 +188,6 @@ exec_in_background() {
 	ecirun run -d ct1
 	assert_ok
 	wait_for_file 100 0.1 "$BUNDLE/rootfs/esc/ready"
-	# Now: `state` waits while an exec holds the container's lock.
 	init=$(container_pid ct1)
 	exec_in_background ct1 sh -c 'echo "home=$HOME uid=$(id -u)"'
 	blocked_exec_check "the FIFO" "$init"
