@@ -274,15 +274,15 @@ fuse_cwd (const char *mnt)
         case FUSE_INIT:
           {
             struct fuse_init_in *ii = arg;
-            struct fuse_init_out o = { .major = FUSE_KERNEL_VERSION,
-                                       .minor = ii->minor < FUSE_KERNEL_MINOR_VERSION
-                                                    ? ii->minor
-                                                    : FUSE_KERNEL_MINOR_VERSION,
-                                       .max_readahead = ii->max_readahead,
-                                       .max_background = 16,
-                                       .congestion_threshold = 12,
-                                       .max_write = 65536,
-                                       .time_gran = 1 };
+            struct fuse_init_out o
+                = { .major = FUSE_KERNEL_VERSION,
+                    .minor
+                    = ii->minor < FUSE_KERNEL_MINOR_VERSION ? ii->minor : FUSE_KERNEL_MINOR_VERSION,
+                    .max_readahead = ii->max_readahead,
+                    .max_background = 16,
+                    .congestion_threshold = 12,
+                    .max_write = 65536,
+                    .time_gran = 1 };
             reply (in->unique, 0, &o, sizeof (o));
             break;
           }
