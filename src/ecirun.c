@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "fds.h"
 #include "log.h"
 
 struct command
@@ -154,6 +155,8 @@ main (int argc, char **argv)
   const char *cmd;
   int c, ret;
 
+  /* Before anything of ours is open: what the caller passed is what --preserve-fds may keep. */
+  fds_record_inherited ();
   opterr = 0;
   while ((c = getopt_long_only (argc, argv, "+:hv", opts, NULL)) != -1)
     {

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include "config.h"
 #include "container_open.h"
 #include "devices.h"
+#include "fds.h"
 #include "hooks.h"
 #include "idblock.h"
 #include "init.h"
@@ -370,7 +372,11 @@ spawn_init (struct create_ctx *x, int fifo_fd, ecirun_error_t *err)
           pid_t pid;
           char buf[32];
 
-          if (join_namespaces (x->config->linux_cfg, &e) < 0)
+          /* Non-dumpable before joining the namespaces of another container, whose root must
+             not ptrace host root (the init inherits it and keeps it until its execve). */
+          if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+            make_error (&e, errno, "prctl(PR_SET_DUMPABLE)");
+          if (e || join_namespaces (x->config->linux_cfg, &e) < 0)
             {
               sync_send (x->sync[1], SYNC_ERROR, e->msg, -1, NULL);
               _exit (1);
@@ -615,7 +621,8 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
   char created[64];
   int r = -1;
 
-  if (state_validate_id (o->id, err) < 0 || load_bundle (&x, err) < 0)
+  if (state_validate_id (o->id, err) < 0 || fds_check_preserved (o->preserve_fds, err) < 0
+      || load_bundle (&x, err) < 0)
     goto out;
   if (o->console_socket)
     {

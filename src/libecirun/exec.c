@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "container_open.h"
+#include "fds.h"
 #include "init.h"
 #include "log.h"
 #include "state.h"
@@ -238,6 +240,15 @@ spawn (struct exec_ctx *x, ecirun_error_t *err)
       char buf[32];
       pid_t pid;
 
+      /* Non-dumpable before entering the container's namespaces, until the workload's execve:
+         we are still host root, and the container's root must not ptrace us or open our
+         /proc files. The exec process inherits it. */
+      if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        {
+          make_error (&e, errno, "prctl(PR_SET_DUMPABLE)");
+          sync_send (x->sync[1], SYNC_ERROR, e->msg, -1, NULL);
+          _exit (1);
+        }
       close (x->sync[0]);
       close (x->op.dirfd);
       close (x->op.rootfd);
@@ -365,7 +376,8 @@ container_exec (const struct exec_opts *o, int *ret_status, ecirun_error_t *err)
   for (size_t i = 0; i < ARRAY_SIZE (forwarded); i++)
     sigaddset (&fwd, forwarded[i]);
   sigprocmask (SIG_BLOCK, &fwd, &old);
-  if (open_container (o->root, o->id, &x.op, false, err) < 0)
+  if (fds_check_preserved (o->preserve_fds, err) < 0
+      || open_container (o->root, o->id, &x.op, false, err) < 0)
     goto out;
   if (x.op.status == STATUS_STOPPED || x.op.status == STATUS_PAUSED)
     {
@@ -391,14 +403,19 @@ container_exec (const struct exec_opts *o, int *ret_status, ecirun_error_t *err)
       make_error (err, errno, "socketpair");
       goto out;
     }
-  if (spawn (&x, err) < 0 || drive_setup (&x, err) < 0)
+  if (spawn (&x, err) < 0)
+    goto out;
+  /* The process exists (its pidfd holds it): its setup may wait on the container's own files
+     (a FIFO at /etc/passwd) for as long as the container likes, so let other commands (state,
+     kill, delete) at the container from now on. */
+  close (TAKE_FD (x.op.dirfd));
+  close (TAKE_FD (x.op.rootfd));
+  if (drive_setup (&x, err) < 0)
     goto out;
   ready = true;
   if (o->pid_file && write_pid_file (o->pid_file, x.pid, err) < 0)
     goto out;
-  /* Let other commands (kill, delete) at the container while the process runs. */
   opened_release (&x.op);
-  x.op.dirfd = x.op.rootfd = -1;
   x.op.state = NULL;
   if (o->detach)
     {

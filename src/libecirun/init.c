@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,8 +15,11 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "caps.h"
+#include "fds.h"
+#include "fs.h"
 #include "hooks.h"
 #include "netlink.h"
 #include "rootfs.h"
@@ -219,6 +223,46 @@ lookup_executable (const struct process_config *p, char **ret, ecirun_error_t *e
   return make_error (err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
 }
 
+/* Every change of credentials resets dumpable to fs.suid_dumpable, which an admin may have set
+   to 1: clear it again at once. Until the workload's execve nothing of the runtime's (the sync
+   socket, the config in memory) may be reachable through ptrace or /proc/PID. */
+static int
+stay_nondumpable (ecirun_error_t *err)
+{
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return make_error (err, errno, "prctl(PR_SET_DUMPABLE)");
+  return 0;
+}
+
+/* Right after entering the container's user namespace, before any container path is touched:
+   from here on the process is the container's root (its uid and gid 0, no supplementary group
+   of the caller's), never host root. */
+static int
+become_container_root (ecirun_error_t *err)
+{
+  /* setgroups may be denied in a user namespace; then there must be nothing left to drop. */
+  if (setgroups (0, NULL) < 0)
+    {
+      int saved = errno;
+      if (getgroups (0, NULL) != 0)
+        return make_error (err, saved, "drop the supplementary groups in the user namespace");
+    }
+  if (setresgid (0, 0, 0) < 0)
+    return make_error (err, errno,
+                       "become root in the user namespace (is container gid 0 mapped?)");
+  if (stay_nondumpable (err) < 0)
+    return -1;
+  if (setresuid (0, 0, 0) < 0)
+    return make_error (err, errno,
+                       "become root in the user namespace (is container uid 0 mapped?)");
+  if (stay_nondumpable (err) < 0)
+    return -1;
+  /* The credential change cleared the parent-death signal too. */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return make_error (err, errno, "prctl(PR_SET_PDEATHSIG)");
+  return 0;
+}
+
 static int
 switch_user (const struct process_config *p, bool in_userns, ecirun_error_t *err)
 {
@@ -229,10 +273,14 @@ switch_user (const struct process_config *p, bool in_userns, ecirun_error_t *err
     return make_error (err, errno, "setgroups");
   if (setresgid (u->gid, u->gid, u->gid) < 0)
     return make_error (err, errno, "setresgid(%u)", u->gid);
+  if (stay_nondumpable (err) < 0)
+    return -1;
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return make_error (err, errno, "prctl(PR_SET_KEEPCAPS)");
   if (setresuid (u->uid, u->uid, u->uid) < 0)
     return make_error (err, errno, "setresuid(%u)", u->uid);
+  if (stay_nondumpable (err) < 0)
+    return -1;
   if (u->umask.set)
     umask (u->umask.v & 0777);
   return 0;
@@ -274,6 +322,10 @@ setup_console (const struct process_config *p, int sync_fd, bool bind_console, e
     return -1;
   if (terminal_make_controlling (slave, err) < 0)
     return -1;
+  /* The process's user owns its terminal (the pty was made by the container's root), as runc
+     does: it can reopen it (/dev/stdin, /proc/self/fd/0, tty). */
+  if (fchown (STDIN_FILENO, p->user.uid, (gid_t)-1) < 0)
+    return make_error (err, errno, "chown the terminal to uid %u", p->user.uid);
   return bind_console ? rootfs_bind_console (slave, err) : 0;
 }
 
@@ -314,17 +366,55 @@ wait_for_start (const struct init_args *a, ecirun_error_t *err)
   return 0;
 }
 
+/* Only stdio, the preserved fds (3 .. 2+preserve_fds: the caller's, checked by the runtime)
+   and `keep` (the sync socket, exec.fifo) stay open. */
+static int
+close_runtime_fds (int preserve_fds, int sync_fd, int fifo_fd, ecirun_error_t *err)
+{
+  const int keep[] = { sync_fd, fifo_fd };
+  return fds_close_from (3 + preserve_fds, keep, ARRAY_SIZE (keep), err);
+}
+
+/* The preserved fds are inherited by the workload; everything else closes at execve. */
 static int
 keep_fds_for_exec (int preserve_fds, ecirun_error_t *err)
 {
   for (int fd = 3; fd < 3 + preserve_fds; fd++)
     {
       int flags = fcntl (fd, F_GETFD);
-      if (flags >= 0 && fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+      if (flags < 0 || fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
         return make_error (err, errno, "preserve fd %d", fd);
     }
   if (sys_close_range (3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return make_error (err, errno, "close_range");
+  return 0;
+}
+
+/* Enter the process's cwd: resolved inside the container's root without magic links (a
+   /proc/self/fd/N leads to whatever that descriptor is, the CVE-2024-21626 class), created
+   there for the init (as runc does), and checked to be under the root once entered. */
+static int
+enter_cwd (const char *cwd, bool create, ecirun_error_t *err)
+{
+  cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dir = -1;
+  char buf[PATH_MAX];
+  long n;
+
+  if (root < 0)
+    return make_error (err, errno, "open /");
+  dir = create ? fs_create_in_root (root, cwd, false, 0755, err)
+               : fs_open_in_root (root, cwd, O_PATH | O_DIRECTORY, 0, err);
+  if (dir < 0)
+    return error_wrap (err, "cwd `%s`", cwd);
+  if (fchdir (dir) < 0)
+    return make_error (err, errno, "chdir to cwd `%s`", cwd);
+  /* The kernel's getcwd starts with "(unreachable)" for a directory outside our root. */
+  n = syscall (SYS_getcwd, buf, sizeof (buf));
+  if (n < 0)
+    return make_error (err, errno, "cwd `%s`: getcwd", cwd);
+  if (buf[0] != '/')
+    return make_error (err, 0, "cwd `%s` is outside the container's root (%s)", cwd, buf);
   return 0;
 }
 
@@ -391,20 +481,34 @@ struct exec_plan
   bool late_seccomp;
 };
 
-/* The part shared by the container init and `exec`'d processes, run in the container: cwd,
-   the executable, the environment, seccomp (early when it needs privileges or a listener),
-   the user, capabilities, no_new_privs and the fds to keep. */
-static int
-prepare_process (const struct process_config *p, const struct linux_config *lc, int sync_fd,
-                 bool in_userns, int preserve_fds, struct exec_plan *plan, ecirun_error_t *err)
+/* How prepare_process runs: the init creates a missing cwd, `exec` does not (as runc). */
+struct process_setup
 {
+  const struct process_config *p;
+  const struct linux_config *lc;
+  int sync_fd;
+  int fifo_fd; /* -1 for `exec` */
+  int preserve_fds;
+  bool in_userns;
+  bool create_cwd;
+};
+
+/* The part shared by the container init and `exec`'d processes, run in the container as its
+   root: the runtime's fds closed, cwd, the executable, the environment, seccomp (early when it
+   needs privileges or a listener), the user, capabilities, no_new_privs and the fds to keep. */
+static int
+prepare_process (const struct process_setup *s, struct exec_plan *plan, ecirun_error_t *err)
+{
+  const struct process_config *p = s->p;
+  const struct linux_config *lc = s->lc;
   cleanup_free char *warning = NULL;
 
-  if (chdir (p->cwd) < 0)
-    {
-      if (errno != ENOENT || mkdir_p (p->cwd, 0755, err) < 0 || chdir (p->cwd) < 0)
-        return make_error (err, errno, "chdir to cwd `%s`", p->cwd);
-    }
+  /* Nothing of the runtime's may be reachable (through /proc/self/fd) once container paths
+     are resolved for the process, nor inherited by it. */
+  if (close_runtime_fds (s->preserve_fds, s->sync_fd, s->fifo_fd, err) < 0)
+    return -1;
+  if (enter_cwd (p->cwd, s->create_cwd, err) < 0)
+    return -1;
   if (lookup_executable (p, &plan->exe, err) < 0)
     return -1;
   plan->env = env_with_home (p);
@@ -413,17 +517,17 @@ prepare_process (const struct process_config *p, const struct linux_config *lc, 
      capabilities (as runc does). A listener must reach the runtime while it still listens. */
   plan->late_seccomp
       = p->no_new_privileges && !(lc && lc->seccomp && seccomp_uses_notify (lc->seccomp));
-  if (!plan->late_seccomp && install_seccomp (lc, sync_fd, err) < 0)
+  if (!plan->late_seccomp && install_seccomp (lc, s->sync_fd, err) < 0)
     return -1;
-  if (switch_user (p, in_userns, err) < 0)
+  if (switch_user (p, s->in_userns, err) < 0)
     return -1;
-  if (caps_apply (&p->capabilities, &warning, err) < 0)
+  if (caps_apply (&p->capabilities, &warning, err) < 0 || stay_nondumpable (err) < 0)
     return -1;
-  if (warning && sync_send (sync_fd, SYNC_WARNING, warning, -1, err) < 0)
+  if (warning && sync_send (s->sync_fd, SYNC_WARNING, warning, -1, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return make_error (err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-  return keep_fds_for_exec (preserve_fds, err);
+  return keep_fds_for_exec (s->preserve_fds, err);
 }
 
 /* Returns only on failure. */
@@ -441,15 +545,31 @@ exec_process (const struct exec_plan *plan, const struct process_config *p,
   return make_error (err, errno, "exec `%s`", plan->exe);
 }
 
+/* The order matters: non-dumpable (inherited from the helper that joined the namespaces)
+   and the container's root before anything else, the runtime's fds closed before the first
+   container path (/dev/ptmx, the cwd, PATH, /etc/passwd) is opened. */
 void
 init_exec_process (const struct exec_child_args *a)
 {
   const struct process_config *p = a->process;
   ecirun_error_t err = NULL;
   struct exec_plan plan = { 0 };
+  struct process_setup setup = { .p = p,
+                                 .lc = a->linux_cfg,
+                                 .sync_fd = a->sync_fd,
+                                 .fifo_fd = -1,
+                                 .preserve_fds = a->preserve_fds,
+                                 .in_userns = a->in_userns,
+                                 .create_cwd = false };
   struct sync_msg m;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (stay_nondumpable (&err) < 0)
+    fail_on (a->sync_fd, &err);
+  if (a->in_userns && become_container_root (&err) < 0)
+    fail_on (a->sync_fd, &err);
+  if (close_runtime_fds (a->preserve_fds, a->sync_fd, -1, &err) < 0)
+    fail_on (a->sync_fd, &err);
   if (sync_expect (a->sync_fd, SYNC_MAPPED, &m, &err) < 0)
     fail_on (a->sync_fd, &err);
   if (a->want_console)
@@ -464,7 +584,7 @@ init_exec_process (const struct exec_child_args *a)
     }
   if (apply_rlimits (p, &err) < 0)
     fail_on (a->sync_fd, &err);
-  if (prepare_process (p, a->linux_cfg, a->sync_fd, a->in_userns, a->preserve_fds, &plan, &err) < 0)
+  if (prepare_process (&setup, &plan, &err) < 0)
     fail_on (a->sync_fd, &err);
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
@@ -509,6 +629,12 @@ init_run (const struct init_args *a)
   struct exec_plan plan = { 0 };
   struct sync_msg m;
 
+  /* Non-dumpable until the workload's execve (a helper that joined namespaces already made
+     us so); none of the fds of `ecirun create` (its cgroup, state and policy directories)
+     kept; the container's root as soon as the runtime mapped it, before any mount. */
+  if (stay_nondumpable (&err) < 0
+      || close_runtime_fds (a->preserve_fds, a->sync_fd, a->fifo_fd, &err) < 0)
+    init_fail (a, &err);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   trees.mounts = xmalloc0 ((c->n_mounts + 1) * sizeof (int));
   trees.overlay_dirs = xmalloc0 ((c->n_mounts + 1) * sizeof (*trees.overlay_dirs));
@@ -516,11 +642,8 @@ init_run (const struct init_args *a)
     trees.mounts[i] = -1;
   if (receive_trees (a->sync_fd, c->n_mounts, &trees, &err) < 0)
     init_fail (a, &err);
-  if (in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
-    {
-      make_error (&err, errno, "become root in the user namespace (is container uid 0 mapped?)");
-      init_fail (a, &err);
-    }
+  if (in_userns && become_container_root (&err) < 0)
+    init_fail (a, &err);
   if ((a->ns_new & CLONE_NEWTIME) && enter_time_namespace (a, &err) < 0)
     init_fail (a, &err);
   /* After the parent placed us in the cgroup, so that it becomes the namespace's root. */
@@ -567,7 +690,15 @@ init_run (const struct init_args *a)
     init_fail (a, &err);
   if (apply_rlimits (p, &err) < 0 || apply_personality (lc, &err) < 0)
     init_fail (a, &err);
-  if (prepare_process (p, lc, a->sync_fd, in_userns, a->preserve_fds, &plan, &err) < 0)
+  if (prepare_process (&(struct process_setup){ .p = p,
+                                                .lc = lc,
+                                                .sync_fd = a->sync_fd,
+                                                .fifo_fd = a->fifo_fd,
+                                                .preserve_fds = a->preserve_fds,
+                                                .in_userns = in_userns,
+                                                .create_cwd = true },
+                       &plan, &err)
+      < 0)
     init_fail (a, &err);
   /* From here the init outlives `ecirun create`, which exits once it reads READY. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);

@@ -74,7 +74,8 @@ hook_state() {
 
 	ecirun start ct1
 	assert_ok
-	wait_for_file 50 0.1 "$HOOKOUT/startContainer.json"
+	# The hook's last step: its state file, created first, may still be being written.
+	wait_for_file 50 0.1 "$HOOKOUT/order" startContainer
 	[ ! -e "$HOOKOUT/poststop.json" ] || fail "poststop hook ran before delete"
 
 	ecirun kill ct1 KILL
