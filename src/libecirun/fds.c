@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,46 @@ cmp_int (const void *a, const void *b)
 }
 
 int
+fds_close_range (unsigned from, unsigned last, bool cloexec)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  struct rlimit rl;
+
+  if (sys_close_range (from, last, cloexec ? CLOSE_RANGE_CLOEXEC : 0) == 0)
+    return 0;
+  /* A seccomp profile without close_range (runtime-tools', older Kubernetes ones), or an old
+     kernel: one by one. */
+  d = opendir ("/proc/self/fd");
+  if (d)
+    {
+      int self = dirfd (d);
+      while ((de = readdir (d)))
+        {
+          char *end;
+          long fd = strtol (de->d_name, &end, 10);
+          if (*end || end == de->d_name || fd == self || fd < (long)from || fd > (long)last)
+            continue;
+          if (cloexec ? fcntl ((int)fd, F_SETFD, FD_CLOEXEC) < 0
+                      : close ((int)fd) < 0 && errno != EBADF)
+            return -1;
+        }
+      return 0;
+    }
+  /* No /proc: every possible descriptor. */
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
+    return -1;
+  for (unsigned long fd = from; fd <= last && fd < rl.rlim_cur; fd++)
+    {
+      if (cloexec)
+        (void)fcntl ((int)fd, F_SETFD, FD_CLOEXEC);
+      else
+        close ((int)fd);
+    }
+  return 0;
+}
+
+int
 fds_close_from (int first, const int *keep, size_t n_keep, ecirun_error_t *err)
 {
   int sorted[8];
@@ -101,7 +143,7 @@ fds_close_from (int first, const int *keep, size_t n_keep, ecirun_error_t *err)
       if (i == n || (unsigned)sorted[i] > from)
         {
           unsigned last = i < n ? (unsigned)sorted[i] - 1 : ~0U;
-          if (sys_close_range (from, last, 0) < 0)
+          if (fds_close_range (from, last, false) < 0)
             return make_error (err, errno, "close the runtime's descriptors");
         }
       if (i < n && (unsigned)sorted[i] >= from)

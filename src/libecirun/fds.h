@@ -3,6 +3,7 @@
 #ifndef ECIRUN_FDS_H
 #define ECIRUN_FDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "error.h"
 
@@ -13,6 +14,10 @@ void fds_record_inherited (void);
 /* --preserve-fds n: fds 3 .. 2+n must all be descriptors the caller passed (and still the same
    files), so that none of the runtime's own can sit in that range. */
 int fds_check_preserved (int n, ecirun_error_t *err);
+
+/* close_range(from, last), or mark them close-on-exec; one by one when close_range is not
+   there or a seccomp profile refuses it. -1 with errno. */
+int fds_close_range (unsigned from, unsigned last, bool cloexec);
 
 /* Close every descriptor from `first` on except those in keep (-1 entries are ignored). */
 int fds_close_from (int first, const int *keep, size_t n_keep, ecirun_error_t *err);

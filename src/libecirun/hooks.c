@@ -2,6 +2,7 @@
    stderr are captured (bounded) to explain a failure; a timeout kills it. */
 #include <config.h>
 #include "hooks.h"
+#include "fds.h"
 #include "syscalls.h"
 #include "utils.h"
 
@@ -99,9 +100,8 @@ hook_child (const struct hook_config *h, int in_fd, int out_fd, int err_fd, int 
       || dup2 (out_fd, 1) < 0 || dup2 (err_fd, 2) < 0 || dup3 (exec_fd, 3, O_CLOEXEC) < 0)
     _exit (127);
   /* Nothing else of the runtime leaks into the hook. */
-  if (sys_close_range (4, ~0U, 0) < 0)
-    for (int fd = 4; fd < 1024; fd++)
-      close (fd);
+  if (fds_close_range (4, ~0U, false) < 0)
+    _exit (127);
   execve (h->path, h->args ? h->args : default_args, h->env ? h->env : empty_env);
   e = errno;
   (void)!write (3, &e, sizeof (e));

@@ -385,8 +385,8 @@ keep_fds_for_exec (int preserve_fds, ecirun_error_t *err)
       if (flags < 0 || fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
         return make_error (err, errno, "preserve fd %d", fd);
     }
-  if (sys_close_range (3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    return make_error (err, errno, "close_range");
+  if (fds_close_range (3 + preserve_fds, ~0U, true) < 0)
+    return make_error (err, errno, "mark the runtime's descriptors close-on-exec");
   return 0;
 }
 

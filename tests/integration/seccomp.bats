@@ -144,3 +144,17 @@ set_seccomp() {
 	assert_ok
 	assert_out_match 'Seccomp:[[:space:]]+2'
 }
+
+@test "a profile that refuses close_range (runtime-tools', older Kubernetes ones) still starts the container" {
+	# ecirun 97248e4 failed every such container with "close_range: Operation not permitted"
+	# (it closed its descriptors with close_range after loading the filter); runc falls back.
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+		"syscalls": [{"names": ["close_range"], "action": "SCMP_ACT_ERRNO"}]}
+		| .process.noNewPrivileges = false'
+	set_cmd 'ls /proc/self/fd | wc -l'
+	ecirun run ct1
+	assert_ok
+	# stdin, stdout, stderr and the directory ls reads: nothing of the runtime's.
+	assert_out_eq 4
+	assert_nothing_left
+}
