@@ -1,7 +1,9 @@
 #include <config.h>
 #include "init.h"
+#include "policy.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -263,11 +265,42 @@ become_container_root (ecirun_error_t *err)
   return 0;
 }
 
+/* An ID of the process's user must be mapped in the container's user namespace (its block):
+   otherwise the kernel's EINVAL would say nothing. map is "uid_map" or "gid_map". */
+static int
+check_mapped (const char *map, const char *what, uint32_t id, ecirun_error_t *err)
+{
+  cleanup_free char *text = NULL, *path = xasprintf ("/proc/self/%s", map);
+  unsigned long long inside, outside, count, total = 0;
+  const char *line;
+
+  if (read_file_at (AT_FDCWD, path, &text, NULL, 1 << 16, NULL) < 0)
+    return 0; /* the kernel will say */
+  for (line = text; line && *line; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
+    if (sscanf (line, "%llu %llu %llu", &inside, &outside, &count) == 3)
+      {
+        if (id >= inside && id - inside < count)
+          return 0;
+        total += count;
+      }
+  return make_error (err, 0,
+                     "process.user: %s %" PRIu32 " is outside the container's %llu IDs (0-%llu; "
+                     "blockSize in %s); files owned by such IDs show as 65534 (nobody) inside",
+                     what, id, total, total ? total - 1 : 0, POLICY_PATH);
+}
+
 static int
 switch_user (const struct process_config *p, bool in_userns, ecirun_error_t *err)
 {
   const struct user_config *u = &p->user;
 
+  if (in_userns
+      && (check_mapped ("uid_map", "uid", u->uid, err) < 0
+          || check_mapped ("gid_map", "gid", u->gid, err) < 0))
+    return -1;
+  for (size_t i = 0; in_userns && i < u->n_additional_gids; i++)
+    if (check_mapped ("gid_map", "additional gid", u->additional_gids[i], err) < 0)
+      return -1;
   if (setgroups (u->n_additional_gids, (const gid_t *)u->additional_gids) < 0
       && !(errno == EPERM && u->n_additional_gids == 0 && in_userns))
     return make_error (err, errno, "setgroups");

@@ -114,3 +114,19 @@ teardown() {
 	ecirun exec ct2
 	assert_fail
 }
+
+@test "exec --user outside the container's ID block is one error that says so" {
+	# ecirun 97248e4 said only "setresuid(70000): Invalid argument".
+	set_cmd 'sleep 600'
+	ecirun run -d ct1
+	assert_ok
+	ecirun exec --user 70000 ct1 id
+	assert_fail
+	assert_out_contains "uid 70000 is outside the container's 65536 IDs (0-65535; blockSize in /etc/ecirun/ecirun.json)"
+	ecirun exec --user 1000:70000 ct1 id
+	assert_fail
+	assert_out_contains "gid 70000 is outside the container's 65536 IDs"
+	ecirun exec --user 1000 ct1 id -u
+	assert_ok
+	assert_out_eq 1000
+}

@@ -323,3 +323,17 @@ set_caps() {
 	# 3 and 4 are passed, 5 is not; ls opens the next free one.
 	assert_eq "$(tail -n1 <<<"$output")" "0 1 2 3 4 5 " "fds in the container"
 }
+
+@test "a user outside the container's ID block is one error that says so" {
+	# ecirun 97248e4 said only "setgroups: Invalid argument"; runc runs it as host uid 70000.
+	update_config '.process.user = {"uid": 70000, "gid": 0}'
+	ecirun run ct1
+	assert_fail
+	assert_out_eq "ecirun: process.user: uid 70000 is outside the container's 65536 IDs (0-65535; blockSize in /etc/ecirun/ecirun.json); files owned by such IDs show as 65534 (nobody) inside"
+	assert_nothing_left
+	update_config '.process.user = {"uid": 0, "gid": 0, "additionalGids": [70001]}'
+	ecirun run ct1
+	assert_fail
+	assert_out_contains "additional gid 70001 is outside the container's 65536 IDs"
+	assert_nothing_left
+}
