@@ -339,7 +339,8 @@ install_seccomp (const struct linux_config *lc, int sync_fd, ecirun_error_t *err
 }
 
 static int
-setup_console (const struct process_config *p, int sync_fd, bool bind_console, ecirun_error_t *err)
+setup_console (const struct process_config *p, int sync_fd, bool bind_console, char **ret_slave,
+               ecirun_error_t *err)
 {
   cleanup_free char *slave = NULL;
   cleanup_close int master = -1;
@@ -359,7 +360,11 @@ setup_console (const struct process_config *p, int sync_fd, bool bind_console, e
      does: it can reopen it (/dev/stdin, /proc/self/fd/0, tty). */
   if (fchown (STDIN_FILENO, p->user.uid, (gid_t)-1) < 0)
     return make_error (err, errno, "chown the terminal to uid %u", p->user.uid);
-  return bind_console ? rootfs_bind_console (slave, err) : 0;
+  if (bind_console && rootfs_bind_console (slave, err) < 0)
+    return -1;
+  if (ret_slave)
+    *ret_slave = TAKE_PTR (slave);
+  return 0;
 }
 
 static int
@@ -612,7 +617,7 @@ init_exec_process (const struct exec_child_args *a)
           make_error (&err, errno, "setsid");
           fail_on (a->sync_fd, &err);
         }
-      if (setup_console (p, a->sync_fd, false, &err) < 0)
+      if (setup_console (p, a->sync_fd, false, NULL, &err) < 0)
         fail_on (a->sync_fd, &err);
     }
   if (apply_rlimits (p, &err) < 0)
@@ -656,7 +661,7 @@ init_run (const struct init_args *a)
   int all_ns = a->ns_new | a->ns_joined;
   bool in_userns = all_ns & CLONE_NEWUSER;
   ecirun_error_t err = NULL;
-  cleanup_free char *state_json = NULL;
+  cleanup_free char *state_json = NULL, *slave = NULL;
   struct init_trees trees = { .rootfs_dir = -1 };
   int rootfd = -1;
   struct exec_plan plan = { 0 };
@@ -717,9 +722,12 @@ init_run (const struct init_args *a)
     init_fail (a, &err);
   if (apply_sysctl (lc, &err) < 0 || rootfs_finalize (c, &err) < 0)
     init_fail (a, &err);
-  if (a->want_console && setup_console (p, a->sync_fd, true, &err) < 0)
+  if (a->want_console && setup_console (p, a->sync_fd, true, &slave, &err) < 0)
     init_fail (a, &err);
   if ((a->ns_new & CLONE_NEWNS) && in_userns && lock_mounts (a, &err) < 0)
+    init_fail (a, &err);
+  /* The pty was opened in the namespace before the locked copy. */
+  if (slave && terminal_reopen_stdio (slave, &err) < 0)
     init_fail (a, &err);
   if (apply_rlimits (p, &err) < 0 || apply_personality (lc, &err) < 0)
     init_fail (a, &err);

@@ -39,10 +39,33 @@ terminal_make_controlling (const char *slave_path, ecirun_error_t *err)
 {
   cleanup_close int slave = open (slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 
+  struct termios t;
+
   if (slave < 0)
     return make_error (err, errno, "open pty slave `%s`", slave_path);
+  /* No "\n" -> "\r\n" on output, as runc: a program's output through the terminal keeps its
+     bytes. */
+  if (tcgetattr (slave, &t) == 0)
+    {
+      t.c_oflag &= ~ONLCR;
+      if (tcsetattr (slave, TCSANOW, &t) < 0)
+        return make_error (err, errno, "clear ONLCR on `%s`", slave_path);
+    }
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return make_error (err, errno, "make `%s` the controlling terminal", slave_path);
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (slave, fd) < 0)
+      return make_error (err, errno, "dup2 pty slave");
+  return 0;
+}
+
+int
+terminal_reopen_stdio (const char *slave_path, ecirun_error_t *err)
+{
+  cleanup_close int slave = open (slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+  if (slave < 0)
+    return make_error (err, errno, "reopen pty slave `%s`", slave_path);
   for (int fd = 0; fd < 3; fd++)
     if (dup2 (slave, fd) < 0)
       return make_error (err, errno, "dup2 pty slave");

@@ -11,6 +11,9 @@
 int terminal_open_pty (int *ret_master, char **ret_slave_path, ecirun_error_t *err);
 /* In the init: make the slave the controlling terminal and stdin/stdout/stderr. */
 int terminal_make_controlling (const char *slave_path, ecirun_error_t *err);
+/* In the init, once it is in its final (locked) mount namespace: stdin/stdout/stderr opened
+   again there, so that /proc/self/fd/0 names /dev/pts/N of the container's own mounts. */
+int terminal_reopen_stdio (const char *slave_path, ecirun_error_t *err);
 int terminal_set_size (int fd, unsigned rows, unsigned cols, ecirun_error_t *err);
 /* Connect to a --console-socket; the fd is then passed to terminal_send_master. */
 int terminal_connect_socket (const char *path, ecirun_error_t *err);

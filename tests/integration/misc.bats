@@ -318,3 +318,19 @@ wait_listener() {
 	assert_ok
 	assert_nothing_left
 }
+
+@test "a terminal: no \\r added to output (ONLCR off), and stdio names /dev/pts/N of the container" {
+	# runc clears ONLCR and opens the pty in the container's final mount namespace; ecirun
+	# 97248e4 left ONLCR on ("444\r") and opened the pty before entering the locked copy of
+	# the namespace, so /proc/self/fd/0 read "/0" (runc's tty.bats checks both).
+	requires python3
+	setup_recvtty
+	update_config '.process.terminal = true'
+	set_cmd 'printf "444\n"; echo "fd0=$(readlink /proc/self/fd/0)"; echo tty-end'
+	ecirun run -d --console-socket "$CONSOLE_SOCKET" ct1
+	assert_ok
+	wait_for_file 100 0.1 "$CONSOLE_OUT" "tty-end"
+	grep -q $'^444$' "$CONSOLE_OUT" || { output=$(od -c "$CONSOLE_OUT"); fail "the terminal's output has a \\r: $output"; }
+	output=$(tr -d '\r' <"$CONSOLE_OUT")
+	assert_out_match 'fd0=/dev/pts/[0-9]+'
+}
