@@ -2,6 +2,8 @@
 #include "fs.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -142,4 +144,97 @@ fs_fd_path (int fd, char *buf)
 {
   snprintf (buf, 32, "/proc/self/fd/%d", fd);
   return buf;
+}
+
+/* One entry of fs_copy_tree: name in src -> dst, with its owner, mode and times. */
+static int copy_entry (int src, int dst, const char *name, int depth, ecirun_error_t *err);
+
+static int
+copy_dir_contents (int src, int dst, int depth, ecirun_error_t *err)
+{
+  int dup = fcntl (src, F_DUPFD_CLOEXEC, 3);
+  cleanup_dir DIR *d = dup < 0 ? NULL : fdopendir (dup);
+  struct dirent *de;
+
+  if (d == NULL)
+    {
+      if (dup >= 0)
+        close (dup);
+      return make_error (err, errno, "read a directory");
+    }
+  if (depth > 128)
+    return make_error (err, ELOOP, "directories nested too deeply");
+  while ((de = readdir (d)))
+    if (strcmp (de->d_name, ".") && strcmp (de->d_name, "..")
+        && copy_entry (src, dst, de->d_name, depth, err) < 0)
+      return -1;
+  return 0;
+}
+
+static int
+copy_entry (int src, int dst, const char *name, int depth, ecirun_error_t *err)
+{
+  struct stat st;
+  struct timespec times[2];
+
+  if (fstatat (src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return make_error (err, errno, "stat `%s`", name);
+  if (S_ISDIR (st.st_mode))
+    {
+      cleanup_close int s = -1, d = -1;
+      if (mkdirat (dst, name, 0700) < 0 && errno != EEXIST)
+        return make_error (err, errno, "mkdir `%s`", name);
+      s = openat (src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      d = openat (dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (s < 0 || d < 0)
+        return make_error (err, errno, "open directory `%s`", name);
+      if (copy_dir_contents (s, d, depth + 1, err) < 0)
+        return error_wrap (err, "`%s`", name);
+    }
+  else if (S_ISREG (st.st_mode))
+    {
+      cleanup_close int s = openat (src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      cleanup_close int d
+          = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      char buf[65536];
+      ssize_t n;
+      if (s < 0 || d < 0)
+        return make_error (err, errno, "copy `%s`", name);
+      while ((n = read (s, buf, sizeof (buf))) > 0)
+        if (write_all (d, buf, (size_t)n) < 0)
+          return make_error (err, errno, "write `%s`", name);
+      if (n < 0)
+        return make_error (err, errno, "read `%s`", name);
+    }
+  else if (S_ISLNK (st.st_mode))
+    {
+      char target[PATH_MAX];
+      ssize_t n = readlinkat (src, name, target, sizeof (target) - 1);
+      if (n < 0)
+        return make_error (err, errno, "readlink `%s`", name);
+      target[n] = '\0';
+      if (symlinkat (target, dst, name) < 0)
+        return make_error (err, errno, "symlink `%s`", name);
+    }
+  else if (S_ISFIFO (st.st_mode))
+    {
+      if (mkfifoat (dst, name, 0600) < 0)
+        return make_error (err, errno, "mkfifo `%s`", name);
+    }
+  else
+    return 0; /* device nodes and sockets stay behind: a tmpfs of the container gets neither */
+  if (fchownat (dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return make_error (err, errno, "chown `%s`", name);
+  if (!S_ISLNK (st.st_mode) && fchmodat (dst, name, st.st_mode & 07777, 0) < 0)
+    return make_error (err, errno, "chmod `%s`", name);
+  times[0] = st.st_atim;
+  times[1] = st.st_mtim;
+  (void)utimensat (dst, name, times, AT_SYMLINK_NOFOLLOW);
+  return 0;
+}
+
+int
+fs_copy_tree (int src, int dst, ecirun_error_t *err)
+{
+  return copy_dir_contents (src, dst, 0, err);
 }

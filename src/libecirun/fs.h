@@ -18,4 +18,8 @@ int fs_create_in_root (int rootfd, const char *path, bool file, mode_t mode, eci
 /* "/proc/self/fd/N" for mount(2) targets and sources. buf must hold 32 bytes. */
 const char *fs_fd_path (int fd, char *buf);
 
+/* Copy what is in the directory src into the directory dst: directories, files, symlinks and
+   fifos with their owners, modes and times (tmpcopyup); nothing is followed. */
+int fs_copy_tree (int src, int dst, ecirun_error_t *err);
+
 #endif

@@ -254,6 +254,19 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
   return 0;
 }
 
+/* Is dest (inside rootfd) missing or a directory, not a symlink (the last component not
+   followed) or anything else? */
+static bool
+ordinary_directory (int rootfd, const char *dest)
+{
+  cleanup_close int fd = fs_open_in_root (rootfd, dest, O_PATH | O_NOFOLLOW, 0, NULL);
+  struct stat st;
+
+  if (fd < 0)
+    return errno == ENOENT;
+  return fstat (fd, &st) == 0 && S_ISDIR (st.st_mode);
+}
+
 void
 rootfs_add_overlay_dir (struct init_trees *t, size_t idx, int fd)
 {
@@ -268,9 +281,11 @@ mount_one (int rootfd, const struct mount_config *m, int ns, int tree,
            const struct overlay_fds *dirs, ecirun_error_t *err)
 {
   struct mount_opts o = { 0 };
-  cleanup_close int target = -1;
+  cleanup_close int target = -1, orig = -1;
   cleanup_free char *data = NULL;
   const char *type = m->type ? m->type : "none";
+  struct stat st_before;
+  bool is_tmpfs, had_mode = false;
   char buf[32];
   int ret = -1;
 
@@ -288,9 +303,33 @@ mount_one (int rootfd, const struct mount_config *m, int ns, int tree,
       ret = mount_cgroup (rootfd, m, &o, ns & CLONE_NEWCGROUP, err);
       goto out;
     }
+  if ((strcmp (type, "proc") == 0 || strcmp (type, "sysfs") == 0)
+      && !ordinary_directory (rootfd, m->destination))
+    {
+      make_error (err, 0,
+                  "mount `%s`: filesystem \"%s\" must be mounted on ordinary directory (it is "
+                  "a symlink or not a directory)",
+                  m->destination, type);
+      goto out;
+    }
+  is_tmpfs = strcmp (type, "tmpfs") == 0;
+  {
+    /* What was there before: a tmpfs takes its mode (as runc does), tmpcopyup its content. */
+    cleanup_close int before = fs_open_in_root (rootfd, m->destination, O_PATH, 0, NULL);
+    had_mode = before >= 0 && fstat (before, &st_before) == 0 && S_ISDIR (st_before.st_mode);
+  }
   target = fs_create_in_root (rootfd, m->destination, false, 0755, err);
   if (target < 0)
     goto out;
+  if (is_tmpfs && o.tmpcopyup)
+    {
+      orig = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (orig < 0)
+        {
+          make_error (err, errno, "mount `%s`: tmpcopyup: open the directory", m->destination);
+          goto out;
+        }
+    }
   if (strcmp (type, "overlay") == 0)
     {
       /* The directories the runtime opened and checked, never the paths again. */
@@ -311,6 +350,25 @@ mount_one (int rootfd, const struct mount_config *m, int ns, int tree,
       make_error (err, errno, "mount %s on `%s` (options `%s`)", type, m->destination,
                   o.data ? o.data : "");
       goto out;
+    }
+  if (is_tmpfs && (orig >= 0 || (had_mode && !(o.data && strstr (o.data, "mode=")))))
+    {
+      cleanup_close int root
+          = fs_open_in_root (rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
+      if (root < 0)
+        goto out;
+      if (orig >= 0 && fs_copy_tree (orig, root, err) < 0)
+        {
+          error_wrap (err, "mount `%s`: tmpcopyup", m->destination);
+          goto out;
+        }
+      if (had_mode && !(o.data && strstr (o.data, "mode="))
+          && fchmod (root, st_before.st_mode & 07777) < 0)
+        {
+          make_error (err, errno, "mount `%s`: give the tmpfs the mode of its mount point",
+                      m->destination);
+          goto out;
+        }
     }
   if (o.propagation)
     {

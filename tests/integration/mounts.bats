@@ -185,3 +185,42 @@ add_mount() {
 		assert_out_match ' /sys/fs/cgroup/memory cgroup ro[, ]'
 	fi
 }
+
+@test "tmpcopyup: a tmpfs over a directory starts with that directory's content" {
+	# ecirun 97248e4 listed tmpcopyup in features but mounted an empty tmpfs; runc copies.
+	mkdir -p "$BUNDLE/rootfs/data/sub"
+	echo original >"$BUNDLE/rootfs/data/sub/f"
+	ln -s sub/f "$BUNDLE/rootfs/data/link"
+	chown 1000:1000 "$BUNDLE/rootfs/data/sub/f"
+	update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]'
+	set_cmd 'cat /data/link; stat -c "%u" /data/sub/f; echo new > /data/new; grep " /data " /proc/self/mountinfo | grep -c tmpfs'
+	ecirun run ct1
+	assert_ok
+	assert_out_eq $'original\n1000\n1'
+	[ ! -e "$BUNDLE/rootfs/data/new" ] || fail "the container's write reached the image"
+	assert_nothing_left
+}
+
+@test "a tmpfs without mode= takes its mount point's mode" {
+	# runc does; ecirun 97248e4 left the tmpfs at its default 1777.
+	mkdir -p "$BUNDLE/rootfs/private"
+	chmod 0711 "$BUNDLE/rootfs/private"
+	update_config '.mounts += [{"destination": "/private", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]},
+		{"destination": "/moded", "type": "tmpfs", "source": "tmpfs", "options": ["mode=750"]}]'
+	set_cmd 'stat -c %a /private /moded'
+	ecirun run ct1
+	assert_ok
+	assert_out_eq $'711\n750'
+	assert_nothing_left
+}
+
+@test "proc or sysfs on a symlink is refused: it must be mounted on an ordinary directory" {
+	# runc refuses ("must be mounted on ordinary directory"); ecirun 97248e4 followed the link.
+	mkdir -p "$BUNDLE/rootfs/elsewhere"
+	ln -s /elsewhere "$BUNDLE/rootfs/proclink"
+	update_config '.mounts += [{"destination": "/proclink", "type": "proc", "source": "proc"}]'
+	ecirun run ct1
+	assert_fail
+	assert_out_contains 'filesystem "proc" must be mounted on ordinary directory'
+	assert_nothing_left
+}
