@@ -2,6 +2,7 @@
    the operations that do not depend on the version (pids, destroy), dispatch to the backend. */
 #include <config.h>
 #include "cgroup.h"
+#include "log.h"
 #include "cgroup_internal.h"
 #include "mountinfo.h"
 #include "utils.h"
@@ -650,6 +651,25 @@ cgroup_create (const char *cgroups_path, const char *id, const struct resources_
     return -1;
   if (cg->ops->create (cg, err) < 0)
     goto fail;
+  {
+    /* A cgroup that already exists (an engine's, a leftover) must not be frozen: the init
+       would hang in it. Processes there are allowed, as runc does, with a warning. */
+    bool frozen = false;
+    pid_t *pids = NULL;
+    size_t n = 0;
+    if (cg->ops->is_frozen (cg, &frozen, NULL) == 0 && frozen)
+      {
+        make_error (err, 0,
+                    "container's cgroup unexpectedly frozen (%s): thaw it or use another "
+                    "cgroupsPath",
+                    cg->saved_path);
+        goto fail;
+      }
+    if (cgroup_pids (cg, &pids, &n, NULL) == 0 && n > 0)
+      log_msg (LOG_LEVEL_WARNING, "container's cgroup is not empty: %zu process(es) found in %s", n,
+               cg->saved_path);
+    free (pids);
+  }
   if (res && cg->ops->apply (cg, res, err) < 0)
     goto fail;
   *ret = cg;

@@ -190,3 +190,22 @@ assert_cg() {
 	assert_ok
 	[ ! -e "$host_dir" ] || fail "$host_dir is left after delete"
 }
+
+@test "a cgroup that already exists frozen is refused, not a create that hangs" {
+	# runc refuses ("container's cgroup unexpectedly frozen"); ecirun 97248e4 hung in create.
+	local dir
+	if cgroup_is_v2; then
+		dir="/sys/fs/cgroup$CGROUP"
+		mkdir -p "$dir"
+		echo 1 >"$dir/cgroup.freeze"
+	else
+		dir="/sys/fs/cgroup/freezer$CGROUP"
+		mkdir -p "$dir"
+		echo FROZEN >"$dir/freezer.state"
+	fi
+	ecirun create ct1
+	assert_fail
+	assert_out_contains "container's cgroup unexpectedly frozen"
+	if cgroup_is_v2; then echo 0 >"$dir/cgroup.freeze"; else echo THAWED >"$dir/freezer.state"; fi
+	[ -z "$(ls "$ROOT")" ] || fail "a state directory is left: $(ls "$ROOT")"
+}
