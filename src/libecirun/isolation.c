@@ -225,7 +225,7 @@ isolation_root_host_ids (pid_t pid, uid_t *ret_uid, gid_t *ret_gid)
 }
 
 /* A mapping a container may bring: one contiguous range from container ID 0, of any size,
-   never host ID 0. *
+   never host ID 0. */
 static int
 check_mapping (const char *what, const struct id_mapping *m, size_t n, ecirun_error_t *err)
 {
