@@ -3,6 +3,7 @@
 #include "container.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -34,9 +35,11 @@ open_with_cgroup (const char *root, const char *id, struct opened *op, struct cg
 
 /* ---- ps ---- */
 
-/* Run ps(1) with args and collect its stdout and stderr. */
+/* Run ps(1) with args and collect its stdout and stderr; in the user namespace of the process
+   `pidfd` when >= 0, so that its processes show the container's own users (root, not the
+   host uid of its ID block). */
 static int
-run_ps (char *const *args, char **ret, ecirun_error_t *err)
+run_ps (char *const *args, int pidfd, char **ret, ecirun_error_t *err)
 {
   size_t n = args ? strv_len (args) : 0, cap = 4096, len = 0;
   cleanup_free char **argv = xmalloc0 ((n + 2 + (n == 0)) * sizeof (char *));
@@ -62,6 +65,11 @@ run_ps (char *const *args, char **ret, ecirun_error_t *err)
     {
       dup2 (fds[1], 1);
       dup2 (fds[1], 2);
+      if (pidfd >= 0 && setns (pidfd, CLONE_NEWUSER) < 0)
+        {
+          dprintf (2, "join the container's user namespace: %s\n", strerror (errno));
+          _exit (126);
+        }
       execvp ("ps", argv);
       _exit (127);
     }
@@ -105,11 +113,15 @@ container_ps (const char *root, const char *id, bool json, char *const *ps_args,
   struct cgroup *cg = NULL;
   cleanup_free pid_t *pids = NULL;
   cleanup_free char *psout = NULL;
+  cleanup_close int pidfd = -1;
   size_t n = 0;
   int r = -1;
 
   if (open_with_cgroup (root, id, &op, &cg, err) < 0 || cgroup_pids (cg, &pids, &n, err) < 0)
     goto out;
+  /* The init's user namespace, when it still runs (a stopped container's ps shows nothing). */
+  if (!json && op.state && op.status != STATUS_STOPPED)
+    pidfd = open_init_pidfd (op.state, NULL);
   /* ps(1) may take a while: do not hold the container's lock meanwhile. */
   opened_release (&op);
   op.rootfd = op.dirfd = -1;
@@ -126,7 +138,7 @@ container_ps (const char *root, const char *id, bool json, char *const *ps_args,
       r = 0;
       goto out;
     }
-  if (run_ps (ps_args, &psout, err) < 0)
+  if (run_ps (ps_args, pidfd, &psout, err) < 0)
     goto out;
   r = ps_filter_output (psout, pids, n, ret, err);
 out:

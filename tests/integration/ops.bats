@@ -65,6 +65,18 @@ cg_file() {
 	assert_out_match "(^|"$'\n'") *$pid +sleep"
 }
 
+@test "ps shows the container's users (root), not the host uids of its ID block" {
+	# runc's containers run as host root, so its ps shows root; ecirun 97248e4 showed the block's
+	# host uid (268435456+) for container root.
+	set_cmd 'sleep 600'
+	update_config '.process.user = {"uid": 0, "gid": 0}'
+	ecirun run -d ct1
+	assert_ok
+	ecirun ps ct1 -e -o user,pid,args
+	assert_ok
+	assert_out_match $'\nroot +[0-9]+ +sleep 600'
+}
+
 @test "ps of a missing container fails" {
 	ecirun ps nosuch
 	assert_fail
