@@ -703,6 +703,12 @@ init_run (const struct init_args *a)
       || sync_expect (a->sync_fd, SYNC_HOOKS_DONE, &m, &err) < 0)
     init_fail (a, &err);
   state_json = xstrdup (m.payload);
+  /* createContainer hooks run in the rootfs (as runc runs them), before pivot_root. */
+  if (c->hooks[HOOK_CREATE_CONTAINER].len && fchdir (rootfd) < 0)
+    {
+      make_error (&err, errno, "enter the rootfs for the createContainer hooks");
+      init_fail (a, &err);
+    }
   if (hooks_run (&c->hooks[HOOK_CREATE_CONTAINER], HOOK_CREATE_CONTAINER, state_json, &err) < 0)
     init_fail (a, &err);
 

@@ -224,3 +224,16 @@ hook_state() {
 	ecirun state ct1
 	assert_fail
 }
+
+@test "createContainer hooks run in the rootfs; prestart and createRuntime in the bundle" {
+	# runc runs createContainer hooks with the rootfs as the cwd; ecirun 97248e4 left the bundle.
+	local kind
+	for kind in createRuntime createContainer; do
+		update_config '.hooks[$k] += [{"path": "/bin/sh", "args": ["sh", "-c", ("pwd > " + $o + "/" + $k + ".cwd")]}]' \
+			--arg k "$kind" --arg o "$HOOKOUT"
+	done
+	ecirun run ct1
+	assert_ok
+	assert_eq "$(cat "$HOOKOUT/createRuntime.cwd")" "$BUNDLE" "createRuntime's cwd"
+	assert_eq "$(cat "$HOOKOUT/createContainer.cwd")" "$BUNDLE/rootfs" "createContainer's cwd"
+}
