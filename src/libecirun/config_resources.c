@@ -44,10 +44,19 @@ parse_device_rule (struct cfg_ctx *c, yajl_val e, const char *path, size_t i, vo
     d->major = major.v;
   if (minor.set)
     d->minor = minor.v;
-  if (d->access && strspn (d->access, "rwm") != strlen (d->access))
+  if (d->access && d->access[0])
     {
-      cfg_path (p, path, "access");
-      return cfg_error (c, p, ": invalid access \"%s\" (want a subset of \"rwm\")", d->access);
+      /* Letters other than r, w and m are ignored, as runc ignores them ("rwa" is "rw"). */
+      char *w = d->access;
+      for (const char *r = d->access; *r; r++)
+        if (strchr ("rwm", *r) && !strchr (r + 1, *r))
+          *w++ = *r;
+      if (w == d->access)
+        {
+          cfg_path (p, path, "access");
+          return cfg_error (c, p, ": invalid access (want some of \"rwm\")");
+        }
+      *w = '\0';
     }
   return 0;
 }

@@ -444,8 +444,20 @@ test_errors (void)
   expect_error (BASE "\"linux\": {\"resources\": {\"memory\": {\"limit\": \"1G\"}}}}",
                 "linux.resources.memory.limit must be an integer");
   expect_error (BASE "\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, \"access\": "
-                     "\"rwx\"}]}}}",
-                "linux.resources.devices[0].access: invalid access \"rwx\"");
+                     "\"xyz\"}]}}}",
+                "linux.resources.devices[0].access: invalid access (want some of \"rwm\")");
+  {
+    /* Unknown letters are ignored, as runc ignores them. */
+    struct oci_config *cfg = NULL;
+    ecirun_error_t e = NULL;
+    static const char js[] = BASE "\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, "
+                                  "\"access\": \"rwa\"}]}}}";
+    int r = config_parse (js, strlen (js), "config.json", &cfg, &e);
+    TAP_OK (r == 0 && strcmp (cfg->linux_cfg->resources->devices[0].access, "rw") == 0,
+            "device access \"rwa\" is \"rw\"");
+    error_release (&e);
+    config_free (cfg);
+  }
   expect_error (BASE "\"linux\": {\"resources\": {\"devices\": [{\"access\": \"r\"}]}}}",
                 "linux.resources.devices[0].allow is required");
   expect_error (BASE "\"linux\": {\"resources\": {\"blockIO\": {\"throttleReadBpsDevice\": "
