@@ -475,7 +475,8 @@ v1_apply (struct cgroup *cg, const struct resources_config *res, ecirun_error_t 
       h = v1_unified (cg);
       if (h == NULL)
         return make_error (err, 0,
-                           "cgroup: linux.resources.unified needs cgroup v2, and this host has "
+                           "cgroup: invalid configuration: linux.resources.unified needs cgroup "
+                           "v2, and this host has "
                            "no cgroup2 hierarchy");
       return cgroup_v2_write_unified (h, &res->unified, err);
     }

@@ -265,13 +265,16 @@ cgroup_v2_write_unified (struct cgroup_hier *h, const struct kv_list *unified, e
 
       if (key == NULL || key[0] == '\0' || strchr (key, '/') || strcmp (key, ".") == 0
           || strcmp (key, "..") == 0)
-        return make_error (err, 0, "cgroup: linux.resources.unified: invalid key \"%s\"",
-                           key ? key : "");
+        return make_error (
+            err, 0, "cgroup: invalid configuration: linux.resources.unified: invalid key \"%s\"",
+            key ? key : "");
       /* Placing processes is the runtime's job, not a resource setting. */
       if (strcmp (key, "cgroup.procs") == 0 || strcmp (key, "cgroup.threads") == 0
           || strcmp (key, "cgroup.kill") == 0)
-        return make_error (err, 0, "cgroup: linux.resources.unified: key \"%s\" is not allowed",
-                           key);
+        return make_error (
+            err, 0,
+            "cgroup: invalid configuration: linux.resources.unified: key \"%s\" is not allowed",
+            key);
       if (cgroup_write_if_exists (h->dir, key, value ? value : "", &missing, err) < 0)
         return -1;
       if (!missing)
@@ -279,7 +282,8 @@ cgroup_v2_write_unified (struct cgroup_hier *h, const struct kv_list *unified, e
       if (cgroup_read (h->dir, "cgroup.controllers", &avail, NULL) < 0)
         avail = xstrdup ("?");
       return make_error (err, 0,
-                         "cgroup: linux.resources.unified: no file \"%s\" in %s (controllers "
+                         "cgroup: invalid configuration: linux.resources.unified: no file \"%s\" "
+                         "in %s (controllers "
                          "available: %s)",
                          key, h->dir, avail[0] ? avail : "none");
     }
