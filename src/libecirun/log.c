@@ -113,6 +113,9 @@ log_emit (enum log_level level, const char *msg, bool to_stderr)
   if (to_stderr && log_fd < 0 && log_fmt == LOG_FORMAT_JSON)
     /* --log-format json without --log: stderr is the log, in that format (as runc does). */
     write_json_line (STDERR_FILENO, level, ts, msg);
+  else if (to_stderr && level >= LOG_LEVEL_INFO)
+    /* --debug on stderr: runc's (logrus) text lines, which its users and tests read. */
+    write_text_line (STDERR_FILENO, level, ts, msg);
   else if (to_stderr)
     {
       char *line = NULL;

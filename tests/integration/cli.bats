@@ -158,6 +158,15 @@ teardown() {
 	assert_nothing_left
 }
 
+@test "--debug: runc's text lines on stderr, with the phases of create" {
+	# runc's debug.bats looks for level=debug and these phase messages; ecirun 97248e4 printed
+	# no debug line at all.
+	ecirun --debug run ct1
+	assert_ok
+	assert_out_match 'time="[^"]+" level=debug msg="nsexec container setup'
+	assert_out_contains "child process in init()" "init: closing the pipe to signal completion"
+}
+
 @test "--debug is accepted" {
 	ecirun --debug list
 	assert_ok
