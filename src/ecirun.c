@@ -28,8 +28,10 @@ static const struct command commands[] = {
   { "exec", cmd_exec,
     "exec [--process FILE] [--tty] [--console-socket SOCK] [--detach] [--pid-file FILE]\n"
     "       [--env K=V]... [--cwd DIR] [--user UID[:GID]] [--additional-gids GID]...\n"
-    "       [--cap CAP]... [--no-new-privs] [--preserve-fds N] ID [COMMAND [ARG...]]\n"
-    "  Run a new process inside a running container." },
+    "       [--cap CAP]... [--no-new-privs] [--preserve-fds N] [--ignore-paused]\n"
+    "       [--cgroup [CONTROLLER:]PATH]... ID [COMMAND [ARG...]]\n"
+    "  Run a new process inside a running container (a paused one with --ignore-paused;\n"
+    "  --cgroup: in an existing sub-cgroup of the container's)." },
   { "state", cmd_state, "state ID\n  Print the OCI state of a container as JSON." },
   { "kill", cmd_kill,
     "kill [--all] ID [SIGNAL]\n  Send a signal (name or number, default SIGTERM) to the "

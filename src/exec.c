@@ -28,7 +28,8 @@ cmd_exec (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
     OPT_PRESERVE_FDS,
     OPT_PROCESS_LABEL,
     OPT_APPARMOR,
-    OPT_IGNORED,
+    OPT_IGNORE_PAUSED,
+    OPT_CGROUP,
   };
   static const struct option opts[] = {
     { "process", required_argument, NULL, 'p' },
@@ -45,7 +46,8 @@ cmd_exec (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
     { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
     { "process-label", required_argument, NULL, OPT_PROCESS_LABEL },
     { "apparmor", required_argument, NULL, OPT_APPARMOR },
-    { "ignore-paused", no_argument, NULL, OPT_IGNORED },
+    { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+    { "cgroup", required_argument, NULL, OPT_CGROUP },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -53,6 +55,7 @@ cmd_exec (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
   cleanup_free char **env = NULL;
   cleanup_free char **gids = NULL;
   cleanup_free char **caps = NULL;
+  cleanup_free char **cgroups = NULL;
   int c, status = 0;
 
   optind = 0;
@@ -108,7 +111,11 @@ cmd_exec (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
         case OPT_APPARMOR:
           o.apparmor = optarg;
           break;
-        case OPT_IGNORED:
+        case OPT_IGNORE_PAUSED:
+          o.ignore_paused = true;
+          break;
+        case OPT_CGROUP:
+          strv_push (&cgroups, optarg);
           break;
         case 'h':
           print_command_usage ("exec");
@@ -126,6 +133,7 @@ cmd_exec (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
   o.env = env;
   o.additional_gids = gids;
   o.caps = caps;
+  o.cgroups = cgroups;
   if (o.process_file && o.args)
     return make_error (err, 0, "exec: give either --process or a command, not both");
   if (container_exec (&o, &status, err) < 0)

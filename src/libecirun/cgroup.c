@@ -695,6 +695,72 @@ cgroup_get_path (const struct cgroup *cg)
   return cg->saved_path;
 }
 
+/* The controller names of a hierarchy ("cpu,cpuacct"; "" for cgroup2) include c? */
+static bool
+hier_named (const struct cgroup_hier *h, const char *c, size_t len)
+{
+  const char *p = h->controllers;
+
+  if (len == 0)
+    return h->unified;
+  while (p && *p)
+    {
+      size_t n = strcspn (p, ",");
+      if (n == len && strncmp (p, c, len) == 0)
+        return true;
+      p += n + (p[n] == ',');
+    }
+  return false;
+}
+
+int
+cgroup_descend (struct cgroup *cg, char *const *specs, ecirun_error_t *err)
+{
+  for (size_t i = 0; i < cg->n_hiers; i++)
+    {
+      struct cgroup_hier *h = &cg->hiers[i];
+      const char *sub = NULL;
+      struct stat st;
+      cleanup_free char *dir = NULL;
+
+      for (char *const *s = specs; s && *s; s++)
+        {
+          const char *colon = strchr (*s, ':');
+          if (colon == NULL)
+            sub = sub ? sub : *s;
+          else if (hier_named (h, *s, colon - *s) || (cg->mode == CGROUP_MODE_V2 && colon == *s))
+            sub = colon + 1;
+        }
+      if (sub == NULL)
+        continue;
+      while (*sub == '/')
+        sub++;
+      if (strcmp (sub, "..") == 0 || strncmp (sub, "../", 3) == 0 || strstr (sub, "/../")
+          || (strlen (sub) >= 3 && strcmp (sub + strlen (sub) - 3, "/..") == 0))
+        return make_error (err, 0, "exec --cgroup: `%s` leaves the container's cgroup", sub);
+      if (*sub == '\0')
+        continue;
+      dir = xasprintf ("%s/%s", h->dir, sub);
+      if (stat (dir, &st) < 0 || !S_ISDIR (st.st_mode))
+        return make_error (err, errno ? errno : ENOTDIR,
+                           "exec --cgroup: no sub-cgroup `%s` of the container in %s", sub,
+                           h->unified ? "cgroup2" : h->controllers);
+      free (h->dir);
+      h->dir = TAKE_PTR (dir);
+      {
+        char *path = xasprintf ("%s/%s", strcmp (h->path, "/") ? h->path : "", sub);
+        free (h->path);
+        h->path = path;
+      }
+    }
+  if (cg->dirfd >= 0)
+    {
+      close (cg->dirfd);
+      cg->dirfd = -1;
+    }
+  return 0;
+}
+
 int
 cgroup_clone_fd (struct cgroup *cg)
 {

@@ -28,6 +28,9 @@ int cgroup_create (const char *cgroups_path, const char *id, const struct resour
 int cgroup_open (const char *saved_path, struct cgroup **ret, ecirun_error_t *err);
 /* The path to save in state.json (relative to the hierarchy root, e.g. "/ecirun/ctr1"). */
 const char *cgroup_get_path (const struct cgroup *cg);
+/* exec --cgroup: move cg to sub-cgroups of itself, per `specs` ("[CONTROLLER:]PATH", PATH
+   relative to the container's cgroup, existing; "PATH" alone for every hierarchy). */
+int cgroup_descend (struct cgroup *cg, char *const *specs, ecirun_error_t *err);
 /* For clone3(CLONE_INTO_CGROUP): an O_DIRECTORY fd on the v2 cgroup, or -1 on v1. */
 int cgroup_clone_fd (struct cgroup *cg);
 /* Move pid into the cgroup (every v1 hierarchy; cgroup.procs on v2). */

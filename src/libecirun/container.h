@@ -55,6 +55,8 @@ struct exec_opts
   int preserve_fds;
   const char *process_label;
   const char *apparmor;
+  bool ignore_paused; /* exec into a paused container (the process starts frozen) */
+  char **cgroups;     /* --cgroup [CONTROLLER:]PATH: sub-cgroups of the container's */
 };
 /* Run a new process in a running container; waits for it unless detach and returns its exit
    status (128+signal) in *ret_status. */

@@ -217,7 +217,8 @@ spawn (struct exec_ctx *x, ecirun_error_t *err)
 {
   bool userns;
   int ns = namespaces_to_join (x->op.state->pid, &userns);
-  int cgfd = cgroup_clone_fd (x->cg);
+  /* Into a paused container's (frozen) cgroup only once the setup is done. */
+  int cgfd = x->op.status == STATUS_PAUSED ? -1 : cgroup_clone_fd (x->cg);
   struct sync_msg m;
   pid_t mid;
   int status;
@@ -298,8 +299,10 @@ static int
 drive_setup (struct exec_ctx *x, ecirun_error_t *err)
 {
   struct sync_msg m;
+  bool paused = x->op.status == STATUS_PAUSED;
 
-  if (cgroup_clone_fd (x->cg) < 0 && cgroup_enter (x->cg, x->pid, err) < 0)
+  /* A paused container's frozen cgroup would stop the process's setup: it goes there last. */
+  if (!paused && cgroup_clone_fd (x->cg) < 0 && cgroup_enter (x->cg, x->pid, err) < 0)
     return -1;
   if (sync_send (x->sync[0], SYNC_MAPPED, NULL, -1, err) < 0)
     return -1;
@@ -326,6 +329,8 @@ drive_setup (struct exec_ctx *x, ecirun_error_t *err)
         default:
           {
             int r = setup_common_stage (&m, err);
+            if (r > 0 && paused && cgroup_enter (x->cg, x->pid, err) < 0)
+              return -1;
             if (r != 0)
               return r > 0 ? 0 : -1;
           }
@@ -379,7 +384,7 @@ container_exec (const struct exec_opts *o, int *ret_status, ecirun_error_t *err)
   if (fds_check_preserved (o->preserve_fds, err) < 0
       || open_container (o->root, o->id, &x.op, false, err) < 0)
     goto out;
-  if (x.op.status == STATUS_STOPPED || x.op.status == STATUS_PAUSED)
+  if (x.op.status == STATUS_STOPPED || (x.op.status == STATUS_PAUSED && !o->ignore_paused))
     {
       make_error (err, 0, "cannot exec in a %s container", status_name (x.op.status));
       goto out;
@@ -396,7 +401,8 @@ container_exec (const struct exec_opts *o, int *ret_status, ecirun_error_t *err)
   x.init_pidfd = open_init_pidfd (x.op.state, err);
   if (x.init_pidfd < 0)
     goto out;
-  if (cgroup_open (x.op.state->cgroup_path, &x.cg, err) < 0)
+  if (cgroup_open (x.op.state->cgroup_path, &x.cg, err) < 0
+      || (o->cgroups && cgroup_descend (x.cg, o->cgroups, err) < 0))
     goto out;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x.sync) < 0)
     {

@@ -130,3 +130,40 @@ teardown() {
 	assert_ok
 	assert_out_eq 1000
 }
+
+@test "exec --cgroup runs the process in a sub-cgroup of the container's; --ignore-paused" {
+	# runc has both; ecirun 97248e4 ignored --ignore-paused and had no --cgroup.
+	set_cmd 'sleep 600'
+	ecirun run -d ct1
+	assert_ok
+	local sub
+	if cgroup_is_v2; then
+		sub="$(cgroup_host_path)/sub"
+	else
+		sub="$(cgroup_host_path pids)/sub"
+	fi
+	mkdir "$sub"
+	if cgroup_is_v2; then
+		ecirun exec --cgroup sub ct1 cat /proc/self/cgroup
+	else
+		ecirun exec --cgroup pids:sub ct1 cat /proc/self/cgroup
+	fi
+	assert_ok
+	if cgroup_is_v2; then assert_out_contains "0::/sub"; else assert_out_contains ":pids:/sub"; fi
+	ecirun exec --cgroup ../.. ct1 true
+	assert_fail
+	assert_out_contains "leaves the container's cgroup"
+	ecirun exec --cgroup nosuch ct1 true
+	assert_fail
+	assert_out_contains "no sub-cgroup \`nosuch\`"
+
+	ecirun pause ct1
+	assert_ok
+	ecirun exec ct1 true
+	assert_fail
+	assert_out_contains "paused"
+	ecirun exec --detach --ignore-paused ct1 true
+	assert_ok
+	ecirun resume ct1
+	assert_ok
+}
