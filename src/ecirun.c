@@ -234,7 +234,8 @@ main (int argc, char **argv)
       if (ret < 0)
         {
           fail (&err);
-          return 1;
+          /* exec's own failures are 255, as runc's: 0-254 are the process's statuses. */
+          return strcmp (cmd, "exec") == 0 ? 255 : 1;
         }
       return ret;
     }

@@ -167,3 +167,22 @@ teardown() {
 	ecirun resume ct1
 	assert_ok
 }
+
+@test "exec's own failures exit 255; the process's status is its own" {
+	# runc exits 255 when exec itself fails (its statuses 0-254 are the process's); ecirun
+	# 97248e4 exited 1, which looks like the process's status.
+	set_cmd 'sleep 600'
+	ecirun run -d ct1
+	assert_ok
+	ecirun exec --pid-file /nonexistent/dir/pid ct1 true
+	assert_status 255
+	ecirun exec ct1 sh -c 'exit 7'
+	assert_status 7
+	ecirun pause ct1
+	assert_ok
+	ecirun exec ct1 true
+	assert_status 255
+	assert_out_contains "cannot exec in a paused container"
+	ecirun resume ct1
+	assert_ok
+}
