@@ -65,9 +65,13 @@ run_ps (char *const *args, int pidfd, char **ret, ecirun_error_t *err)
     {
       dup2 (fds[1], 1);
       dup2 (fds[1], 2);
-      if (pidfd >= 0 && setns (pidfd, CLONE_NEWUSER) < 0)
+      /* As the container's root there: ps options that select "my" processes (x) mean its
+         processes, as they mean runc's (host root's). */
+      if (pidfd >= 0
+          && (setns (pidfd, CLONE_NEWUSER) < 0 || setresgid (0, 0, 0) < 0
+              || setresuid (0, 0, 0) < 0))
         {
-          dprintf (2, "join the container's user namespace: %s\n", strerror (errno));
+          dprintf (2, "join the container's user namespace as its root: %s\n", strerror (errno));
           _exit (126);
         }
       execvp ("ps", argv);

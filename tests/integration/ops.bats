@@ -75,6 +75,10 @@ cg_file() {
 	ecirun ps ct1 -e -o user,pid,args
 	assert_ok
 	assert_out_match $'\nroot +[0-9]+ +sleep 600'
+	# BSD "x" selects the caller's own processes: the container's, as for runc (host root's).
+	ecirun ps ct1 -e -x
+	assert_ok
+	assert_out_contains "sleep 600"
 }
 
 @test "ps of a missing container fails" {
