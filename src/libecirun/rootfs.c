@@ -254,6 +254,42 @@ mount_cgroup (int rootfd, const struct mount_config *m, const struct mount_opts 
   return 0;
 }
 
+/* A read-only /dev of its own (not a bind): mounted read-write, so that what goes in it
+   (/dev/pts, /dev/shm, the device nodes) can be made, and made read-only once they are, as runc
+   does. */
+static bool
+readonly_dev (const struct mount_config *m, const struct mount_opts *o)
+{
+  const char *d = m->destination;
+
+  while (d && d[0] == '/' && d[1] == '/')
+    d++;
+  return d && (strcmp (d, "/dev") == 0 || strcmp (d, "/dev/") == 0) && !o->bind
+         && (o->flags & MS_RDONLY) && !(m->type && strcmp (m->type, "bind") == 0);
+}
+
+static int
+finish_readonly_dev (int rootfd, const struct oci_config *c, ecirun_error_t *err)
+{
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      struct mount_opts o = { 0 };
+      bool ro;
+      if (mount_opts_parse (c->mounts[i].options, c->mounts[i].n_options, &o, NULL) < 0)
+        continue;
+      ro = readonly_dev (&c->mounts[i], &o);
+      mount_opts_release (&o);
+      if (ro)
+        {
+          struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+          cleanup_close int dev = fs_open_in_root (rootfd, "/dev", O_PATH | O_DIRECTORY, 0, err);
+          if (dev < 0 || sys_mount_setattr (dev, "", AT_EMPTY_PATH, &attr) < 0)
+            return dev < 0 ? -1 : make_error (err, errno, "make /dev read-only");
+        }
+    }
+  return 0;
+}
+
 /* Is dest (inside rootfd) missing or a directory, not a symlink (the last component not
    followed) or anything else? */
 static bool
@@ -344,7 +380,8 @@ mount_one (int rootfd, const struct mount_config *m, int ns, int tree,
         }
     }
   if (mount (m->source ? m->source : type, fs_fd_path (target, buf), type,
-             o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data ? data : o.data)
+             o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT | (readonly_dev (m, &o) ? MS_RDONLY : 0)),
+             data ? data : o.data)
       < 0)
     {
       make_error (err, errno, "mount %s on `%s` (options `%s`)", type, m->destination,
@@ -542,7 +579,7 @@ rootfs_prepare (const struct oci_config *c, const char *rootfs, int ns, struct i
     }
 
   if (devices_create (rootfd, lc, ns & CLONE_NEWUSER, t->devices, t->n_devices, err) < 0
-      || devices_create_links (rootfd, err) < 0)
+      || devices_create_links (rootfd, err) < 0 || finish_readonly_dev (rootfd, c, err) < 0)
     return -1;
   *ret_rootfd = TAKE_FD (rootfd);
   return 0;

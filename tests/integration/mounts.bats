@@ -224,3 +224,14 @@ add_mount() {
 	assert_out_contains 'filesystem "proc" must be mounted on ordinary directory'
 	assert_nothing_left
 }
+
+@test "a read-only /dev: what goes in it is made first, then it is read-only" {
+	# runc creates /dev/pts and the device nodes before making /dev read-only; ecirun 97248e4
+	# failed ("mkdir /dev/pts inside the rootfs: Read-only file system").
+	update_config '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+	set_cmd 'grep " /dev " /proc/self/mountinfo | grep -c " ro,"; [ -c /dev/null ] && echo null-ok; ls -d /dev/pts; touch /dev/x 2>/dev/null || echo ro-ok'
+	ecirun run ct1
+	assert_ok
+	assert_out_eq $'1\nnull-ok\n/dev/pts\nro-ok'
+	assert_nothing_left
+}
