@@ -52,7 +52,8 @@ seccomp_send_to_listener (const struct seccomp_config *s, pid_t pid, const char 
 
   sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0 || connect (sock, (struct sockaddr *)&addr, sizeof (addr)) < 0)
-    ret = make_error (err, errno, "connect to seccomp listener `%s`", s->listener_path);
+    ret = make_error (err, errno, "failed to connect with seccomp agent at listenerPath `%s`",
+                      s->listener_path);
   else if (send_with_fd (sock, buf, len, fd) < 0)
     ret = make_error (err, errno, "send the seccomp listener to `%s`", s->listener_path);
   yajl_gen_free (g);
