@@ -103,8 +103,10 @@ usage (FILE *out)
            "                          --privileged) a container may get, judged by type and\n"
            "                          numbers: host path patterns (the nodes they name) or\n"
            "                          \"c MAJOR:MINOR\" (default: the standard nodes,\n"
-           "                          /dev/fuse, /dev/net/tun); raw block devices and\n"
-           "                          /dev/mem, kmem, port never\n");
+           "                          /dev/fuse, /dev/net/tun); another is an error, or\n"
+           "                          a warning for --privileged's every-device list; raw\n"
+           "                          block devices, /dev/sg*, bsg, /dev/ng* and /dev/mem,\n"
+           "                          kmem, port never\n");
 }
 
 void
