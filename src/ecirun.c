@@ -2,10 +2,12 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "commit.h"
 #include "log.h"
 
 struct command
@@ -124,6 +126,18 @@ fail (ecirun_error_t *err)
   error_release (err);
 }
 
+/* runc's layout, which dockerd parses for `docker info` (name and version from the line with
+   "version", the commit from "commit:"). */
+static void
+print_version (void)
+{
+  const struct scmp_version *sv = seccomp_version ();
+
+  printf ("ecirun version %s\ncommit: %s\nspec: 1.1.0\n", PACKAGE_VERSION, ECIRUN_COMMIT);
+  if (sv)
+    printf ("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -181,7 +195,7 @@ main (int argc, char **argv)
           break; /* accepted for runc compatibility */
         case 'v':
         case OPT_VERSION:
-          printf ("ecirun version %s\nspec: 1.1.0\n", PACKAGE_VERSION);
+          print_version ();
           return 0;
         case 'h':
         case OPT_HELP:

@@ -9,7 +9,8 @@
 #   eng_init                  make $ENG_DIR (short path: unix sockets are <108 bytes)
 #   eng_start_containerd      containerd on $ENG_CTRD_SOCK
 #   eng_start_dockerd         dockerd on $ENG_DOCKER_SOCK, using that containerd,
-#                             with runtime "ecirun" = $ECIRUN registered
+#                             with runtime "ecirun" = $ECIRUN registered (the default
+#                             runtime: $ENG_DEFAULT_RUNTIME, else runc)
 #   eng_import_docker_image   `docker import` the busybox rootfs as $ENG_IMAGE
 #   eng_import_ctr_image      `ctr image import` an OCI archive of the same rootfs
 #   eng_stop_all              stop both daemons by pid, unmount, remove $ENG_DIR
@@ -109,6 +110,7 @@ eng_start_dockerd() {
 	cat >"$d/daemon.json" <<EOF
 {
   "storage-driver": "$driver",
+  "default-runtime": "${ENG_DEFAULT_RUNTIME:-runc}",
   "runtimes": {
     "ecirun": { "path": "$ECIRUN" }
   }

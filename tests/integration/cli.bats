@@ -14,10 +14,57 @@ teardown() {
 }
 
 # runc 1.1.5 FAILS this test: it names itself "runc version".
-@test "--version" {
+@test "--version: name, version, commit, spec and libseccomp lines, as runc prints them" {
+	local want_version
+	want_version=$(sed -n 's/^AC_INIT(\[ecirun\], \[\([^]]*\)\].*/\1/p' "$INTEGRATION_ROOT/../../configure.ac")
+	[ -n "$want_version" ] || fail "no version in configure.ac"
 	ecirun --version
 	assert_ok
-	assert_out_contains "ecirun version"
+	assert_eq "${lines[0]}" "ecirun version $want_version"
+	# dockerd (docker info) takes the commit from the line that starts "commit:".
+	assert_out_match $'(^|\n)commit: [^ ]+'
+	assert_out_match $'(^|\n)spec: 1\\.[0-9]+\\.[0-9]+'
+	assert_out_match $'(^|\n)libseccomp: [0-9]+\\.[0-9]+\\.[0-9]+'
+	# Only the first line names the version: dockerd splits the line that contains "version".
+	[ "$(grep -c version <<<"$output")" -eq 1 ] || fail "more than one line contains 'version'"
+}
+
+@test "--version: the commit is git describe of the tree it was built from" {
+	local top=$INTEGRATION_ROOT/../.. builddir
+	builddir=$(dirname "$ECIRUN")
+	[ -f "$builddir/Makefile" ] || skip "$ECIRUN is not in a build tree"
+	git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
+	# Rebuilt now, so that the binary and the tree agree.
+	xrun make -C "$builddir" -s ecirun
+	assert_ok
+	ecirun --version
+	assert_ok
+	assert_out_contains "commit: $(git -C "$top" describe --tags --always --dirty)"
+}
+
+@test "make install installs the man page, made from docs/ecirun.8.md with every option in it" {
+	local builddir md=$INTEGRATION_ROOT/../../docs/ecirun.8.md page opt
+	builddir=$(dirname "$ECIRUN")
+	[ -f "$builddir/Makefile" ] || skip "$ECIRUN is not in a build tree"
+	xrun make -C "$builddir" -s install DESTDIR="$BATS_TEST_TMPDIR/inst" prefix=/usr
+	assert_ok
+	page=$BATS_TEST_TMPDIR/inst/usr/share/man/man8/ecirun.8
+	[ -s "$page" ] || fail "make install did not install $page"
+	if command -v groff >/dev/null; then
+		# -ww: every warning; a malformed page prints some.
+		xrun groff -man -ww -z "$page"
+		assert_ok
+		assert_out_eq ""
+	fi
+	# Every option and command the markdown names is on the page (roff writes - as \-).
+	local opts
+	opts=$(grep -o -- '--[a-z][a-z-]*' "$md" | sort -u)
+	[ "$(wc -l <<<"$opts")" -ge 20 ] || fail "too few options found in $md"
+	output=$(sed 's/\\-/-/g' "$page")
+	for opt in $opts; do
+		assert_out_contains "$opt" || return 1
+	done
+	assert_out_contains ".TH ECIRUN 8" ".SH SYNOPSIS" ".SH COMMANDS" ".SH EXIT STATUS"
 }
 
 @test "--help lists the commands" {
