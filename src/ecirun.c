@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,42 @@ fail (ecirun_error_t *err)
   error_release (err);
 }
 
+/* `ecirun help [COMMAND]`, as runc: the usage, one command's, or runc's words and exit status
+   3 for an unknown topic. */
+static int
+help_topic (const char *topic)
+{
+  if (topic == NULL)
+    {
+      usage (stdout);
+      return 0;
+    }
+  for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    if (strcmp (commands[i].name, topic) == 0)
+      {
+        print_command_usage (topic);
+        return 0;
+      }
+  fprintf (stderr, "ecirun: No help topic for '%s'\n", topic);
+  return 3;
+}
+
+/* `COMMAND -h` or `--help` among the command's own options, that is before its ID: what
+   follows the ID of exec and ps is the process's (`exec ID ls -h`). */
+static bool
+asks_help (int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0 || argv[i][0] != '-')
+        return false;
+      if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0
+          || strcmp (argv[i], "-help") == 0)
+        return true;
+    }
+  return false;
+}
+
 /* runc's layout, which dockerd parses for `docker info` (name and version from the line with
    "version", the commit from "commit:"). */
 static void
@@ -235,10 +272,17 @@ main (int argc, char **argv)
       fail (&err);
       return 1;
     }
+  if (strcmp (cmd, "help") == 0 || strcmp (cmd, "h") == 0)
+    return help_topic (optind + 1 < argc ? argv[optind + 1] : NULL);
   for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     {
       if (strcmp (commands[i].name, cmd) != 0)
         continue;
+      if (asks_help (argc - optind, argv + optind))
+        {
+          print_command_usage (cmd);
+          return 0;
+        }
       log_debug ("%s: root `%s`, %d argument(s)", cmd, g.root, argc - optind - 1);
       optind++;
       ret = commands[i].fn (&g, argc - optind + 1, argv + optind - 1, &err);

@@ -230,6 +230,76 @@ teardown() {
 	assert_nothing_left
 }
 
+# runc: kill(2)'s signal 0 checks that the init exists; a stopped container is an error.
+@test "kill ID 0: succeeds for a running container and signals nothing, fails for a stopped one" {
+	run_detached ct1 'trap "echo got-signal" HUP INT TERM USR1 USR2; while :; do sleep 0.1; done'
+	ecirun kill ct1 0
+	assert_ok
+	ecirun state ct1
+	assert_json "$stdout" '.status == "running"'
+	ecirun kill --all ct1 0
+	assert_ok
+	ecirun kill ct1 KILL
+	assert_ok
+	wait_for_container 100 0.1 ct1 stopped
+	ecirun kill ct1 0
+	assert_fail
+	assert_out_contains "not running"
+	grep -q got-signal "$ECIRUN_LAST_LOG" "$BATS_TEST_TMPDIR"/logs/*.log 2>/dev/null && fail "signal 0 reached the workload"
+	ecirun delete ct1
+	assert_ok
+}
+
+@test "options after the container ID: kill ID SIGNAL --all, delete ID --force" {
+	run_detached ct1 'exec sleep 1000'
+	ecirun kill ct1 0 --all
+	assert_ok
+	ecirun delete ct1 --force
+	assert_ok
+	assert_nothing_left
+}
+
+@test "list: containers in ID order" {
+	local id
+	update_config '.process.args = ["sleep", "1000"]'
+	for id in ct-c ct-a ct-b; do
+		ecirun create "$id"
+		assert_ok
+	done
+	ecirun list -q
+	assert_ok
+	assert_out_eq "$(printf 'ct-a\nct-b\nct-c')"
+	ecirun list --format json
+	assert_ok
+	assert_eq "$(jq -r '.[].id' <<<"$stdout" | tr '\n' ' ')" "ct-a ct-b ct-c " "json order"
+}
+
+@test "help TOPIC, COMMAND -h and --help: the usage, exit 0; an unknown topic as runc says it" {
+	local cmd
+	ecirun help
+	assert_ok
+	assert_out_contains "Usage: ecirun"
+	for cmd in create start run exec state kill delete list ps pause resume update events spec features; do
+		ecirun help "$cmd"
+		assert_ok
+		assert_out_contains "Usage: ecirun $cmd"
+		ecirun "$cmd" -h
+		assert_ok
+		assert_out_contains "Usage: ecirun $cmd"
+		ecirun "$cmd" --help
+		assert_ok
+		assert_out_contains "Usage: ecirun $cmd"
+	done
+	ecirun help foo
+	assert_status 3
+	assert_out_contains "No help topic for 'foo'"
+	# What follows exec's ID is the process's own: its -h is not ecirun's.
+	run_detached ct1 'exec sleep 1000'
+	ecirun exec ct1 sh -c 'echo "args: $*"' sh -h
+	assert_ok
+	assert_out_eq "args: -h"
+}
+
 @test "start of a running container fails" {
 	run_detached ct1 'sleep 1000'
 	ecirun start ct1
