@@ -294,7 +294,18 @@ main (int argc, char **argv)
       return ret;
     }
   if (strcmp (cmd, "checkpoint") == 0 || strcmp (cmd, "restore") == 0)
-    make_error (&err, 0, "%s is not supported by ecirun", cmd);
+    {
+      if (asks_help (argc - optind, argv + optind))
+        {
+          printf (
+              "Usage: ecirun %s\n  Checkpoint and restore are not supported by ecirun (no CRIU).\n",
+              cmd);
+          return 0;
+        }
+      make_error (&err, 0, "%s is not supported by ecirun", cmd);
+    }
+  else if (asks_help (argc - optind, argv + optind))
+    return help_topic (cmd); /* runc: `foo -h` is "No help topic for 'foo'" */
   else
     make_error (&err, 0, "unknown command `%s` (see ecirun --help)", cmd);
   fail (&err);

@@ -293,6 +293,15 @@ teardown() {
 	ecirun help foo
 	assert_status 3
 	assert_out_contains "No help topic for 'foo'"
+	ecirun foo -h
+	assert_status 3
+	assert_out_contains "No help topic for 'foo'"
+	# The commands ecirun refuses still have their help.
+	for cmd in checkpoint restore; do
+		ecirun "$cmd" -h
+		assert_ok
+		assert_out_contains "Usage: ecirun $cmd" "not supported"
+	done
 	# What follows exec's ID is the process's own: its -h is not ecirun's.
 	run_detached ct1 'exec sleep 1000'
 	ecirun exec ct1 sh -c 'echo "args: $*"' sh -h
