@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
-#include "commit.h"
 #include "log.h"
+
+#include "commit.h" /* generated at build time: ECIRUN_COMMIT */
 
 struct command
 {

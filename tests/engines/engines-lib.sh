@@ -9,8 +9,7 @@
 #   eng_init                  make $ENG_DIR (short path: unix sockets are <108 bytes)
 #   eng_start_containerd      containerd on $ENG_CTRD_SOCK
 #   eng_start_dockerd         dockerd on $ENG_DOCKER_SOCK, using that containerd,
-#                             with runtime "ecirun" = $ECIRUN registered (the default
-#                             runtime: $ENG_DEFAULT_RUNTIME, else runc)
+#                             with runtime "ecirun" = $ECIRUN registered
 #   eng_import_docker_image   `docker import` the busybox rootfs as $ENG_IMAGE
 #   eng_import_ctr_image      `ctr image import` an OCI archive of the same rootfs
 #   eng_stop_all              stop both daemons by pid, unmount, remove $ENG_DIR
@@ -107,10 +106,14 @@ eng_start_dockerd() {
 	local d=$ENG_DIR/docker
 	mkdir -p "$d/data" "$d/exec" "$d/config"
 	# daemon.json rather than flags: the runtime table is how contrib/ documents it.
+	# ENG_DEFAULT_RUNTIME: dockerd's default runtime (what the classic builder's RUN steps use).
+	local default_rt=""
+	if [ -n "${ENG_DEFAULT_RUNTIME:-}" ]; then
+		default_rt=$(printf '\n  "default-runtime": "%s",' "$ENG_DEFAULT_RUNTIME")
+	fi
 	cat >"$d/daemon.json" <<EOF
 {
-  "storage-driver": "$driver",
-  "default-runtime": "${ENG_DEFAULT_RUNTIME:-runc}",
+  "storage-driver": "$driver",$default_rt
   "runtimes": {
     "ecirun": { "path": "$ECIRUN" }
   }
