@@ -30,7 +30,13 @@ cmd_kill (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
           return 0;
         }
       if (c != 'a')
-        return make_error (err, 0, "kill: unknown option `%s`", argv[optind - 1]);
+        {
+          const char *bad = argv[optind - 1];
+          /* `kill ID -1`: a negative number is a signal that does not exist, not an option. */
+          if (bad[0] == '-' && bad[1] >= '0' && bad[1] <= '9')
+            return make_error (err, 0, "invalid signal `%s`", bad);
+          return make_error (err, 0, "kill: unknown option `%s`", bad);
+        }
       all = true;
     }
   if (optind >= argc)
