@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 #include "container.h"
 #include "utils.h"
@@ -18,6 +19,18 @@ require_id (const char *cmd, int argc, char **argv, const char **ret, ecirun_err
                        argv[optind + 1]);
   *ret = argv[optind];
   return 0;
+}
+
+/* path made absolute against the current directory (never freed: lives as long as the
+   command). */
+static const char *
+absolute_path (const char *path)
+{
+  cleanup_free char *cwd = NULL;
+
+  if (path[0] == '/' || (cwd = getcwd (NULL, 0)) == NULL)
+    return path;
+  return xasprintf ("%s/%s", cwd, path);
 }
 
 int
@@ -63,7 +76,8 @@ parse_create_flags (int argc, char **argv, bool with_run_flags, struct create_op
           o->bundle = optarg;
           break;
         case OPT_PID_FILE:
-          o->pid_file = optarg;
+          /* Relative to the caller's directory, as runc: create works in the bundle's. */
+          o->pid_file = absolute_path (optarg);
           break;
         case OPT_CONSOLE_SOCKET:
           o->console_socket = optarg;

@@ -9,6 +9,7 @@ cmd_delete (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
 {
   static const struct option opts[] = {
     { "force", no_argument, NULL, 'f' },
+    { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   bool force = false;
@@ -17,8 +18,14 @@ cmd_delete (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+f", opts, NULL)) != -1)
+  /* Options may follow the ID (`delete ID --force`), as runc takes them. */
+  while ((c = getopt_long_only (argc, argv, "fh", opts, NULL)) != -1)
     {
+      if (c == 'h')
+        {
+          print_command_usage ("delete");
+          return 0;
+        }
       if (c != 'f')
         return make_error (err, 0, "delete: unknown option `%s`", argv[optind - 1]);
       force = true;

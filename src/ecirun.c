@@ -2,12 +2,16 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <stdbool.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
 #include "fds.h"
 #include "log.h"
+
+#include "commit.h" /* generated at build time: ECIRUN_COMMIT */
 
 struct command
 {
@@ -106,8 +110,10 @@ usage (FILE *out)
            "                          --privileged) a container may get, judged by type and\n"
            "                          numbers: host path patterns (the nodes they name) or\n"
            "                          \"c MAJOR:MINOR\" (default: the standard nodes,\n"
-           "                          /dev/fuse, /dev/net/tun); raw block devices and\n"
-           "                          /dev/mem, kmem, port never\n");
+           "                          /dev/fuse, /dev/net/tun); another is an error, or\n"
+           "                          a warning for --privileged's every-device list; raw\n"
+           "                          block devices, /dev/sg*, bsg, /dev/ng* and /dev/mem,\n"
+           "                          kmem, port never\n");
 }
 
 void
@@ -123,6 +129,54 @@ fail (ecirun_error_t *err)
 {
   log_error_final (*err ? (*err)->msg : "unknown error");
   error_release (err);
+}
+
+/* `ecirun help [COMMAND]`, as runc: the usage, one command's, or runc's words and exit status
+   3 for an unknown topic. */
+static int
+help_topic (const char *topic)
+{
+  if (topic == NULL)
+    {
+      usage (stdout);
+      return 0;
+    }
+  for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    if (strcmp (commands[i].name, topic) == 0)
+      {
+        print_command_usage (topic);
+        return 0;
+      }
+  fprintf (stderr, "ecirun: No help topic for '%s'\n", topic);
+  return 3;
+}
+
+/* `COMMAND -h` or `--help` among the command's own options, that is before its ID: what
+   follows the ID of exec and ps is the process's (`exec ID ls -h`). */
+static bool
+asks_help (int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0 || argv[i][0] != '-')
+        return false;
+      if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0
+          || strcmp (argv[i], "-help") == 0)
+        return true;
+    }
+  return false;
+}
+
+/* runc's layout, which dockerd parses for `docker info` (name and version from the line with
+   "version", the commit from "commit:"). */
+static void
+print_version (void)
+{
+  const struct scmp_version *sv = seccomp_version ();
+
+  printf ("ecirun version %s\ncommit: %s\nspec: 1.1.0\n", PACKAGE_VERSION, ECIRUN_COMMIT);
+  if (sv)
+    printf ("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
 }
 
 int
@@ -184,7 +238,7 @@ main (int argc, char **argv)
           break; /* accepted for runc compatibility */
         case 'v':
         case OPT_VERSION:
-          printf ("ecirun version %s\nspec: 1.1.0\n", PACKAGE_VERSION);
+          print_version ();
           return 0;
         case 'h':
         case OPT_HELP:
@@ -224,10 +278,17 @@ main (int argc, char **argv)
       fail (&err);
       return 1;
     }
+  if (strcmp (cmd, "help") == 0 || strcmp (cmd, "h") == 0)
+    return help_topic (optind + 1 < argc ? argv[optind + 1] : NULL);
   for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     {
       if (strcmp (commands[i].name, cmd) != 0)
         continue;
+      if (asks_help (argc - optind, argv + optind))
+        {
+          print_command_usage (cmd);
+          return 0;
+        }
       log_debug ("%s: root `%s`, %d argument(s)", cmd, g.root, argc - optind - 1);
       optind++;
       ret = commands[i].fn (&g, argc - optind + 1, argv + optind - 1, &err);
@@ -240,7 +301,18 @@ main (int argc, char **argv)
       return ret;
     }
   if (strcmp (cmd, "checkpoint") == 0 || strcmp (cmd, "restore") == 0)
-    make_error (&err, 0, "%s is not supported by ecirun", cmd);
+    {
+      if (asks_help (argc - optind, argv + optind))
+        {
+          printf (
+              "Usage: ecirun %s\n  Checkpoint and restore are not supported by ecirun (no CRIU).\n",
+              cmd);
+          return 0;
+        }
+      make_error (&err, 0, "%s is not supported by ecirun", cmd);
+    }
+  else if (asks_help (argc - optind, argv + optind))
+    return help_topic (cmd); /* runc: `foo -h` is "No help topic for 'foo'" */
   else
     make_error (&err, 0, "unknown command `%s` (see ecirun --help)", cmd);
   fail (&err);

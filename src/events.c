@@ -49,7 +49,8 @@ cmd_events (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+h", opts, NULL)) != -1)
+  /* Options may follow the ID (`events ID --stats`), as runc takes them. */
+  while ((c = getopt_long_only (argc, argv, "h", opts, NULL)) != -1)
     {
       switch (c)
         {

@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <string.h>
 #include "commands.h"
 #include "container.h"
 #include "signals.h"
@@ -11,6 +12,7 @@ cmd_kill (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
 {
   static const struct option opts[] = {
     { "all", no_argument, NULL, 'a' },
+    { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   bool all = false;
@@ -19,10 +21,22 @@ cmd_kill (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+a", opts, NULL)) != -1)
+  /* Options may follow the ID, as runc takes them (`kill ID KILL --all`). */
+  while ((c = getopt_long_only (argc, argv, "ah", opts, NULL)) != -1)
     {
+      if (c == 'h')
+        {
+          print_command_usage ("kill");
+          return 0;
+        }
       if (c != 'a')
-        return make_error (err, 0, "kill: unknown option `%s`", argv[optind - 1]);
+        {
+          const char *bad = argv[optind - 1];
+          /* `kill ID -1`: a negative number is a signal that does not exist, not an option. */
+          if (bad[0] == '-' && bad[1] >= '0' && bad[1] <= '9')
+            return make_error (err, 0, "invalid signal `%s`", bad);
+          return make_error (err, 0, "kill: unknown option `%s`", bad);
+        }
       all = true;
     }
   if (optind >= argc)
@@ -32,7 +46,9 @@ cmd_kill (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
     return make_error (err, 0, "kill: too many arguments");
   if (optind + 1 < argc)
     {
-      sig = signal_parse (argv[optind + 1]);
+      const char *arg = argv[optind + 1];
+      /* Signal 0 checks that the process exists and may be signalled (kill(2)), as runc. */
+      sig = arg[strspn (arg, "0")] == '\0' ? 0 : signal_parse (arg);
       if (sig < 0)
         return make_error (err, 0, "invalid signal `%s`", argv[optind + 1]);
     }

@@ -54,12 +54,20 @@ print_json (struct container_list_entry *l, size_t n)
   yajl_gen_free (g);
 }
 
+static int
+by_id (const void *a, const void *b)
+{
+  const struct container_list_entry *x = a, *y = b;
+  return strcmp (x->state->id, y->state->id);
+}
+
 int
 cmd_list (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
 {
   static const struct option opts[] = {
     { "quiet", no_argument, NULL, 'q' },
     { "format", required_argument, NULL, 'f' },
+    { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   struct container_list_entry *l = NULL;
@@ -70,8 +78,13 @@ cmd_list (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+qf:", opts, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "qf:h", opts, NULL)) != -1)
     {
+      if (c == 'h')
+        {
+          print_command_usage ("list");
+          return 0;
+        }
       if (c == 'q')
         quiet = true;
       else if (c == 'f')
@@ -83,6 +96,8 @@ cmd_list (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
     return make_error (err, 0, "list: invalid format `%s`: use table or json", format);
   if (container_list (g->root, &l, &n, err) < 0)
     return -1;
+  /* In ID order, as runc lists them (its directory walk is sorted). */
+  qsort (l, n, sizeof (*l), by_id);
   if (quiet)
     for (size_t i = 0; i < n; i++)
       printf ("%s\n", l[i].state->id);

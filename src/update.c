@@ -155,7 +155,8 @@ cmd_update (struct global_opts *g, int argc, char **argv, ecirun_error_t *err)
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+r:h", opts, NULL)) != -1)
+  /* Options may follow the ID (`update ID --memory 1g`), as runc takes them. */
+  while ((c = getopt_long_only (argc, argv, "r:h", opts, NULL)) != -1)
     {
       switch (c)
         {

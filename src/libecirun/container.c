@@ -244,6 +244,23 @@ assign_ids (struct create_ctx *x, ecirun_error_t *err)
   return 0;
 }
 
+/* Before the device cgroup rules are replaced: an every-device list is told by its rules. */
+static int
+apply_device_policy (struct create_ctx *x, ecirun_error_t *err)
+{
+  struct linux_config *lc = x->config->linux_cfg;
+  struct process_config *p = x->config->process;
+
+  if (!x->policy_loaded)
+    {
+      if (policy_load (&x->policy, err) < 0)
+        return -1;
+      x->policy_loaded = true;
+    }
+  return devices_apply_policy (lc, devices_every_device_list (lc, p ? &p->capabilities : NULL),
+                               x->policy.allowed_devices, x->policy.path, err);
+}
+
 static int
 save_config_copy (struct create_ctx *x, ecirun_error_t *err)
 {
@@ -646,7 +663,8 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
   x.state.id_block = -1;
   if (save_config_copy (&x, err) < 0 || assign_ids (&x, err) < 0)
     goto out;
-  devices_apply_policy (x.config->linux_cfg, x.policy.allowed_devices, x.policy.path);
+  if (apply_device_policy (&x, err) < 0)
+    goto out;
   devices_set_cgroup_rules (x.config->linux_cfg);
   if (cgroup_create (x.config->linux_cfg->cgroups_path, o->id, x.config->linux_cfg->resources,
                      &x.cg, err)

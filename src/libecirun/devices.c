@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <stdio.h>
+#include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -112,15 +113,73 @@ device_kind (const struct device_config *d)
   return d->type == 'u' ? 'c' : d->type;
 }
 
+/* The character devices that reach disks: SCSI generic (/dev/sg*, a fixed major) and the
+   dynamic majors the kernel lists in /proc/devices for block SCSI generic (the nodes in /dev/bsg)
+   and NVMe generic (/dev/ng*), which pass read and write commands to a disk without any capability.
+ */
+#define SCSI_GENERIC_MAJOR 21
+static const char *const disk_char_drivers[] = { "bsg", "nvme-generic" };
+
+struct disk_char_majors
+{
+  bool loaded;
+  int64_t major[ARRAY_SIZE (disk_char_drivers)]; /* -1: driver not loaded */
+};
+static struct disk_char_majors disk_majors;
+
+/* Read once per process, from the host's /proc/devices. A driver loaded later gets its major
+   then, and no device of a container created before holds that number. */
+static int
+load_disk_char_majors (ecirun_error_t *err)
+{
+  cleanup_file FILE *f = NULL;
+  char line[256], name[128];
+  bool in_char = false;
+  long long maj;
+
+  if (disk_majors.loaded)
+    return 0;
+  for (size_t i = 0; i < ARRAY_SIZE (disk_char_drivers); i++)
+    disk_majors.major[i] = -1;
+  f = fopen ("/proc/devices", "re");
+  if (f == NULL)
+    return make_error (err, errno, "read /proc/devices (the majors of the disk-reaching devices)");
+  while (fgets (line, sizeof (line), f))
+    {
+      if (strncmp (line, "Character devices:", 18) == 0)
+        in_char = true;
+      else if (strncmp (line, "Block devices:", 14) == 0)
+        in_char = false;
+      else if (in_char && sscanf (line, "%lld %127s", &maj, name) == 2)
+        for (size_t i = 0; i < ARRAY_SIZE (disk_char_drivers); i++)
+          if (strcmp (name, disk_char_drivers[i]) == 0)
+            disk_majors.major[i] = maj;
+    }
+  disk_majors.loaded = true;
+  return 0;
+}
+
 /* Devices no container gets, whatever the policy allows, even --privileged (which lists every
-   host node): raw disks and physical memory would hand the host over. */
+   host node): raw disks, the character devices that reach them, and physical memory would hand
+   the host over. load_disk_char_majors must have succeeded; until it has, every character
+   device of a dynamic major counts as withheld. */
 static bool
 device_withheld (const struct device_config *d)
 {
   if (device_kind (d) == 'b')
     return true;
-  return device_kind (d) == 'c' && d->major == 1
-         && (d->minor == 1 || d->minor == 2 || d->minor == 4);
+  if (device_kind (d) != 'c')
+    return false;
+  if (d->major == 1 && (d->minor == 1 || d->minor == 2 || d->minor == 4))
+    return true;
+  if (d->major == SCSI_GENERIC_MAJOR)
+    return true;
+  if (!disk_majors.loaded)
+    return d->major >= 234;
+  for (size_t i = 0; i < ARRAY_SIZE (disk_char_drivers); i++)
+    if (disk_majors.major[i] >= 0 && d->major == disk_majors.major[i])
+      return true;
+  return false;
 }
 
 static bool
@@ -241,15 +300,40 @@ list_device (FILE *f, const struct device_config *d)
            d->major, d->minor);
 }
 
-void
-devices_apply_policy (struct linux_config *lc, char *const *allowed, const char *policy_path)
+bool
+devices_every_device_list (const struct linux_config *lc, const struct capabilities_config *caps)
+{
+  const struct resources_config *r = lc ? lc->resources : NULL;
+  /* Every capability up to CAP_AUDIT_READ: what every engine of today lists, whether or not it
+     knows the newer ones. */
+  uint64_t all = (UINT64_C (1) << (CAP_AUDIT_READ + 1)) - 1;
+
+  if (caps == NULL || (caps->bounding & all) != all || r == NULL)
+    return false;
+  for (size_t i = 0; i < r->n_devices; i++)
+    {
+      const struct device_cgroup_rule *c = &r->devices[i];
+      const char *access = c->access && *c->access ? c->access : "rwm";
+      if (c->allow && (c->type == 'a' || c->type == 0) && c->major < 0 && c->minor < 0
+          && strchr (access, 'r') && strchr (access, 'w') && strchr (access, 'm'))
+        return true;
+    }
+  return false;
+}
+
+int
+devices_apply_policy (struct linux_config *lc, bool every_device_list, char *const *allowed,
+                      const char *policy_path, ecirun_error_t *err)
 {
   cleanup_free struct device_id *ids = NULL;
-  cleanup_free char *never = NULL, *unlisted = NULL;
+  cleanup_free char *never = NULL, *unlisted = NULL, *why = NULL;
   size_t kept = 0, never_len = 0, unlisted_len = 0, n_ids;
-  FILE *never_f = open_memstream (&never, &never_len);
-  FILE *unlisted_f = open_memstream (&unlisted, &unlisted_len);
+  FILE *never_f, *unlisted_f;
 
+  if (load_disk_char_majors (err) < 0)
+    return -1;
+  never_f = open_memstream (&never, &never_len);
+  unlisted_f = open_memstream (&unlisted, &unlisted_len);
   n_ids = devices_resolve_allowed (allowed, &ids);
   for (size_t i = 0; lc && i < lc->n_devices; i++)
     {
@@ -283,14 +367,27 @@ devices_apply_policy (struct linux_config *lc, char *const *allowed, const char 
     lc->n_devices = kept;
   fclose (never_f);
   fclose (unlisted_f);
-  /* One line each: --privileged lists every device of the host. */
-  if (*unlisted)
-    log_warning ("linux.devices withheld from the container, not in allowedDevices of %s: %s",
-                 policy_path, unlisted);
-  if (*never)
-    log_warning ("linux.devices withheld from the container (raw block devices and /dev/mem, "
-                 "/dev/kmem, /dev/port are never given): %s",
-                 never);
+  if (*unlisted == '\0' && *never == '\0')
+    return 0;
+  /* --privileged lists every device of the host: it starts without those, and one line says
+     which. A device asked for by name (--device) would silently be missing: an error. */
+  why = xasprintf ("%s%s%s%s%s%s%s%s", *unlisted ? "not in allowedDevices of " : "",
+                   *unlisted ? policy_path : "", *unlisted ? ": " : "", unlisted,
+                   *unlisted && !every_device_list
+                       ? " (an admin allows a device there by its host path or \"c MAJOR:MINOR\")"
+                       : "",
+                   *unlisted && *never ? "; " : "",
+                   *never ? "never given, whatever allowedDevices says (raw disks, the SCSI and "
+                            "NVMe generic devices that reach them, /dev/mem, /dev/kmem, "
+                            "/dev/port): "
+                          : "",
+                   never);
+  if (every_device_list)
+    {
+      log_warning ("linux.devices withheld from the container: %s", why);
+      return 0;
+    }
+  return make_error (err, 0, "linux.devices refused: %s", why);
 }
 
 /* Call fn for every device the container gets: the defaults the config does not override,
@@ -310,7 +407,7 @@ devices_foreach (const struct linux_config *lc,
         return make_error (err, 0, "linux.devices[%zu].path `%s` must be under /dev", i,
                            d->path ? d->path : "");
       if (device_withheld (d) || strcmp (d->path, "/dev/ptmx") == 0)
-        continue;
+        continue; /* devices_apply_policy has said so */
       if (fn (d, data, err) < 0)
         return -1;
     }

@@ -45,12 +45,19 @@ size_t devices_resolve_allowed (char *const *allowed, struct device_id **ret);
 /* Whether d's type and numbers (never its path) are among ids. */
 bool devices_id_allowed (const struct device_config *d, const struct device_id *ids, size_t n);
 
+/* Whether lc and caps are the every-device list of a privileged container (docker run
+   --privileged): every capability in the bounding set and an "a *:* rwm" allow rule. */
+bool devices_every_device_list (const struct linux_config *lc,
+                                const struct capabilities_config *caps);
 /* Keep only the linux.devices entries whose type and numbers the admin policy allows
    (allowedDevices, resolved now on the host); the path an entry gives is only where its node
-   goes in the container. Raw block devices, /dev/mem, /dev/kmem and /dev/port never pass,
-   nor the path /dev/ptmx (the link to the container's devpts). Each device withheld is logged
-   as a warning: --privileged lists every host device. */
-void devices_apply_policy (struct linux_config *lc, char *const *allowed, const char *policy_path);
+   goes in the container. Raw block devices, the character devices that reach disks (SCSI
+   generic c 21:*, bsg, NVMe generic: majors from /proc/devices), /dev/mem, /dev/kmem and
+   /dev/port never pass, nor the path /dev/ptmx (the link to the container's devpts). A device
+   withheld is an error naming it and why, except in an every-device list (--privileged lists
+   every host device), where those withheld are named in one warning. */
+int devices_apply_policy (struct linux_config *lc, bool every_device_list, char *const *allowed,
+                          const char *policy_path, ecirun_error_t *err);
 /* Replace linux.resources.devices with what the container is given: deny all, then the default
    devices, ptys, /dev/net/tun, mknod of any node, and an allow rule for each linux.devices
    entry. The config's own rules are dropped (a config that denies everything still gets a

@@ -199,8 +199,8 @@ features_json (char **ret_policy_error)
   str (g, "cgroup");
   str (g, "delegated to the container's root");
   str (g, "hostDevices");
-  str (g, "policy allowedDevices, by type and major:minor; never raw block devices, /dev/mem, "
-          "/dev/kmem, /dev/port");
+  str (g, "policy allowedDevices, by type and major:minor, others refused (--privileged: "
+          "withheld); never raw block devices, SCSI/NVMe generic, /dev/mem, /dev/kmem, /dev/port");
   str (g, "deviceCgroup");
   str (g, "the default devices and those given only");
   str (g, "hostOriginMounts");

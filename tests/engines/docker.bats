@@ -11,6 +11,11 @@ IMG=ecirun-busybox:test
 
 docker_hooks
 
+# The runtime under test is also dockerd's default: `docker info` describes that one.
+engines_before_start() {
+	export ENG_DEFAULT_RUNTIME=$ENG_RUNTIME
+}
+
 # A workload that reports start and turns SIGTERM into exit status 7.
 TRAP_TERM='echo started; trap "echo got-term; exit 7" TERM; while true; do sleep 0.1; done'
 
@@ -329,4 +334,16 @@ assert_frozen() {
 		f=$(host_cgroup_file "$pid" freezer freezer.state)
 		if [ "$want" = 1 ]; then assert_file_eq "$f" FROZEN; else assert_file_eq "$f" THAWED; fi
 	fi
+}
+
+@test "docker info shows the default runtime's commit" {
+	# dockerd runs `<default runtime> --version` and takes the "commit:" line; without one
+	# docker info shows an empty "runc version".
+	local bin=$ECIRUN want
+	[ "$ENG_RUNTIME" = runc ] && bin=$ENG_RUNC_BINARY
+	want=$("$bin" --version | sed -n 's/^commit: //p')
+	[ -n "$want" ] || fail "$bin --version has no commit: line"
+	docker_ info --format '{{.DefaultRuntime}}|{{.RuncCommit.ID}}'
+	assert_ok
+	assert_out_eq "$ENG_RUNTIME|$want"
 }

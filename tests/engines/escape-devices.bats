@@ -5,6 +5,9 @@
 # device beyond those given; a device node in a volume or an image layer never
 # opens; `--device /dev/fuse` and `--device /dev/net/tun` keep working.
 #
+# A --device the policy withholds is an error; --privileged starts without them, with one
+# warning in the runtime's log.
+#
 # Each test says what runc lets through: it creates every device docker lists
 # and applies docker's device cgroup rules as given.
 
@@ -14,6 +17,28 @@ IMG=ecirun-busybox:test
 NODE_IMG=ecirun-devnode:test
 
 docker_hooks
+
+# The runtime's --log file (JSON lines, one per bundle, every call appends) goes with the
+# container's bundle: the daemon is registered with a wrapper that copies it to
+# $ENG_DIR/runtime.log after each call.
+engines_before_start() {
+	local real=$ECIRUN
+	ECIRUN=$ENG_DIR/ecirun-logged
+	cat >"$ECIRUN" <<-EOF
+		#!/bin/sh
+		log= prev=
+		for a in "\$@"; do
+			[ "\$prev" = --log ] && log=\$a
+			prev=\$a
+		done
+		"$real" "\$@"
+		rc=\$?
+		if [ -n "\$log" ] && [ -f "\$log" ]; then cp "\$log" "$ENG_DIR/runtime.log"; fi
+		exit \$rc
+	EOF
+	chmod 0755 "$ECIRUN"
+	export ECIRUN
+}
 
 # The script that tries to open each of its arguments for reading and says how it went.
 OPEN_EACH='for f in "$@"; do
@@ -31,6 +56,41 @@ OPEN_EACH='for f in "$@"; do
 		assert_out_contains "no /dev/fuse" "no /dev/net/tun"
 	fi
 	refute_out_contains "OPENED" "has /dev/fuse" "has /dev/net/tun"
+}
+
+@test "--device of a device allowedDevices does not list fails with ecirun's message naming it" {
+	# runc starts them: the container gets the host's kmsg and raw disk. ecirun used to start
+	# the container without the device, saying so only in the log docker deletes.
+	[ -c /dev/kmsg ] || skip "the host has no /dev/kmsg"
+	drun --device /dev/kmsg "$IMG" true
+	assert_fail
+	assert_out_contains "OCI runtime create failed" "/dev/kmsg (c 1:11)" "not in allowedDevices"
+	docker_ ps -aq
+	assert_out_eq ""
+
+	# A raw disk: never given, whatever the policy says.
+	local disk
+	disk=$(find /dev -maxdepth 1 -type b | head -n 1)
+	[ -n "$disk" ] || skip "the host has no block device in /dev"
+	drun --device "$disk" "$IMG" true
+	assert_fail
+	assert_out_contains "OCI runtime create failed" "$disk (b $(stat -c '%Hr:%Lr' "$disk"))" \
+		"never given, whatever allowedDevices says"
+	docker_ ps -aq
+	assert_out_eq ""
+}
+
+@test "--privileged starts without the withheld host devices, with one warning naming them" {
+	[ "$ENG_RUNTIME" = ecirun ] || skip "ecirun's device policy"
+	: >"$ENG_DIR/runtime.log"
+	drun --privileged "$IMG" sh -c 'test -e /dev/kmsg && echo has-kmsg; ls /dev | grep -c "^loop[0-9]" || true'
+	assert_ok
+	refute_out_contains has-kmsg
+	[ "${lines[${#lines[@]} - 1]}" = 0 ] || fail "loop devices in the --privileged container's /dev"
+	output=$(grep withheld "$ENG_DIR/runtime.log")
+	[ "$(grep -c withheld <<<"$output")" -eq 1 ] || fail "want one 'withheld' line in the runtime's log"
+	assert_out_contains '"level":"warning"' "not in allowedDevices"
+	[ ! -c /dev/kmsg ] || assert_out_contains "/dev/kmsg (c 1:11)"
 }
 
 @test "--privileged --device-cgroup-rule 'a *:* rwm' reaches no host device beyond those given" {

@@ -14,10 +14,57 @@ teardown() {
 }
 
 # runc 1.1.5 FAILS this test: it names itself "runc version".
-@test "--version" {
+@test "--version: name, version, commit, spec and libseccomp lines, as runc prints them" {
+	local want_version
+	want_version=$(sed -n 's/^AC_INIT(\[ecirun\], \[\([^]]*\)\].*/\1/p' "$INTEGRATION_ROOT/../../configure.ac")
+	[ -n "$want_version" ] || fail "no version in configure.ac"
 	ecirun --version
 	assert_ok
-	assert_out_contains "ecirun version"
+	assert_eq "${lines[0]}" "ecirun version $want_version"
+	# dockerd (docker info) takes the commit from the line that starts "commit:".
+	assert_out_match $'(^|\n)commit: [^ ]+'
+	assert_out_match $'(^|\n)spec: 1\\.[0-9]+\\.[0-9]+'
+	assert_out_match $'(^|\n)libseccomp: [0-9]+\\.[0-9]+\\.[0-9]+'
+	# Only the first line names the version: dockerd splits the line that contains "version".
+	[ "$(grep -c version <<<"$output")" -eq 1 ] || fail "more than one line contains 'version'"
+}
+
+@test "--version: the commit is git describe of the tree it was built from" {
+	local top=$INTEGRATION_ROOT/../.. builddir
+	builddir=$(dirname "$ECIRUN")
+	[ -f "$builddir/Makefile" ] || skip "$ECIRUN is not in a build tree"
+	git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
+	# Rebuilt now, so that the binary and the tree agree.
+	xrun make -C "$builddir" -s ecirun
+	assert_ok
+	ecirun --version
+	assert_ok
+	assert_out_contains "commit: $(git -C "$top" describe --tags --always --dirty)"
+}
+
+@test "make install installs the man page, made from docs/ecirun.8.md with every option in it" {
+	local builddir md=$INTEGRATION_ROOT/../../docs/ecirun.8.md page opt
+	builddir=$(dirname "$ECIRUN")
+	[ -f "$builddir/Makefile" ] || skip "$ECIRUN is not in a build tree"
+	xrun make -C "$builddir" -s install DESTDIR="$BATS_TEST_TMPDIR/inst" prefix=/usr
+	assert_ok
+	page=$BATS_TEST_TMPDIR/inst/usr/share/man/man8/ecirun.8
+	[ -s "$page" ] || fail "make install did not install $page"
+	if command -v groff >/dev/null; then
+		# -ww: every warning; a malformed page prints some.
+		xrun groff -man -ww -z "$page"
+		assert_ok
+		assert_out_eq ""
+	fi
+	# Every option and command the markdown names is on the page (roff writes - as \-).
+	local opts
+	opts=$(grep -o -- '--[a-z][a-z-]*' "$md" | sort -u)
+	[ "$(wc -l <<<"$opts")" -ge 20 ] || fail "too few options found in $md"
+	output=$(sed 's/\\-/-/g' "$page")
+	for opt in $opts; do
+		assert_out_contains "$opt" || return 1
+	done
+	assert_out_contains ".TH ECIRUN 8" ".SH SYNOPSIS" ".SH COMMANDS" ".SH EXIT STATUS"
 }
 
 @test "--help lists the commands" {
@@ -190,6 +237,85 @@ teardown() {
 	ecirun delete --force ct1
 	assert_ok
 	assert_nothing_left
+}
+
+# runc: kill(2)'s signal 0 checks that the init exists; a stopped container is an error.
+@test "kill ID 0: succeeds for a running container and signals nothing, fails for a stopped one" {
+	run_detached ct1 'trap "echo got-signal" HUP INT TERM USR1 USR2; while :; do sleep 0.1; done'
+	ecirun kill ct1 0
+	assert_ok
+	ecirun state ct1
+	assert_json "$stdout" '.status == "running"'
+	ecirun kill --all ct1 0
+	assert_ok
+	ecirun kill ct1 KILL
+	assert_ok
+	wait_for_container 100 0.1 ct1 stopped
+	ecirun kill ct1 0
+	assert_fail
+	assert_out_contains "not running"
+	grep -q got-signal "$ECIRUN_LAST_LOG" "$BATS_TEST_TMPDIR"/logs/*.log 2>/dev/null && fail "signal 0 reached the workload"
+	ecirun delete ct1
+	assert_ok
+}
+
+@test "options after the container ID: kill ID SIGNAL --all, delete ID --force" {
+	run_detached ct1 'exec sleep 1000'
+	ecirun kill ct1 0 --all
+	assert_ok
+	ecirun delete ct1 --force
+	assert_ok
+	assert_nothing_left
+}
+
+@test "list: containers in ID order" {
+	local id
+	update_config '.process.args = ["sleep", "1000"]'
+	for id in ct-c ct-a ct-b; do
+		ecirun create "$id"
+		assert_ok
+	done
+	ecirun list -q
+	assert_ok
+	assert_out_eq "$(printf 'ct-a\nct-b\nct-c')"
+	ecirun list --format json
+	assert_ok
+	assert_eq "$(jq -r '.[].id' <<<"$stdout" | tr '\n' ' ')" "ct-a ct-b ct-c " "json order"
+}
+
+@test "help TOPIC, COMMAND -h and --help: the usage, exit 0; an unknown topic as runc says it" {
+	local cmd
+	ecirun help
+	assert_ok
+	assert_out_contains "Usage: ecirun"
+	for cmd in create start run exec state kill delete list ps pause resume update events spec features; do
+		ecirun help "$cmd"
+		assert_ok
+		assert_out_contains "Usage: ecirun $cmd"
+		ecirun "$cmd" -h
+		assert_ok
+		assert_out_contains "Usage: ecirun $cmd"
+		ecirun "$cmd" --help
+		assert_ok
+		assert_out_contains "Usage: ecirun $cmd"
+	done
+	ecirun help foo
+	assert_status 3
+	assert_out_contains "No help topic for 'foo'"
+	ecirun foo -h
+	assert_status 3
+	assert_out_contains "No help topic for 'foo'"
+	# The commands ecirun refuses still have their help.
+	for cmd in checkpoint restore; do
+		ecirun "$cmd" -h
+		assert_ok
+		assert_out_contains "Usage: ecirun $cmd" "not supported"
+	done
+	# What follows exec's ID is the process's own: its -h is not ecirun's.
+	run_detached ct1 'exec sleep 1000'
+	ecirun exec ct1 sh -c 'echo "args: $*"' sh -h
+	assert_ok
+	assert_out_eq "args: -h"
 }
 
 @test "start of a running container fails" {

@@ -98,31 +98,79 @@ hexdev() {
 	assert_out_match "Operation not permitted|Permission denied"
 }
 
-@test "linux.devices: only what allowedDevices lists; raw disks and /dev/mem never, nothing else changes" {
-	local devs='[{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0},
-		{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 420, "uid": 0, "gid": 0},
-		{"path": "/dev/loop0", "type": "b", "major": 7, "minor": 0, "fileMode": 432, "uid": 0, "gid": 0},
-		{"path": "/dev/mem", "type": "c", "major": 1, "minor": 1, "fileMode": 416, "uid": 0, "gid": 0}]'
-	update_config '.linux.devices += $d' --argjson d "$devs"
-	set_cmd 'for d in fuse kmsg loop0 mem null; do if test -e /dev/$d; then echo "has $d"; else echo "no $d"; fi; done'
-	# The default policy: /dev/fuse is allowed, /dev/kmsg is not; a block device and /dev/mem never.
+# all_caps_privileged: what `docker run --privileged` hands the runtime besides the host's
+# devices: every capability ecirun knows and an "a *:* rwm" device rule.
+all_caps_privileged() {
+	local caps
+	caps=$("$ECIRUN" features | jq -c '.linux.capabilities')
+	[ -n "$caps" ] && [ "$caps" != null ] || fail "features has no capability list" || return 1
+	update_config '.process.capabilities = {"bounding": $c, "effective": $c, "permitted": $c}
+		| .linux.resources.devices = [{"allow": true, "access": "rwm"}]' --argjson c "$caps"
+}
+
+# dev_entry PATH TYPE MAJOR MINOR: a linux.devices entry as docker makes it for --device.
+dev_entry() {
+	printf '{"path": "%s", "type": "%s", "major": %d, "minor": %d, "fileMode": 438, "uid": 0, "gid": 0}' "$@"
+}
+
+# runc creates every device config.json lists.
+@test "linux.devices: a device allowedDevices does not list is an error naming it and the policy key" {
+	update_config '.linux.devices += [$d]' --argjson d "$(dev_entry /dev/kmsg c 1 11)"
 	ecirun run ct1
-	assert_ok
-	assert_out_contains "has fuse" "no kmsg" "no loop0" "no mem" "has null"
-	# Each named with the type and numbers that decided.
-	assert_out_contains "not in allowedDevices of /etc/ecirun/ecirun.json: /dev/kmsg (c 1:11)" \
-		"are never given): /dev/loop0 (b 7:0), /dev/mem (c 1:1)"
+	assert_fail
+	assert_out_contains "/dev/kmsg (c 1:11)" "not in allowedDevices of /etc/ecirun/ecirun.json"
 	assert_nothing_left
 
-	# An admin policy that allows /dev/kmsg and (in vain) the block device and /dev/mem.
+	# Allowed by an admin policy: it starts and has it.
 	local policy="$BATS_TEST_TMPDIR/policy.json"
-	echo '{"allowedDevices": ["/dev/kmsg", "/dev/loop*", "/dev/mem"]}' >"$policy"
+	echo '{"allowedDevices": ["/dev/kmsg"]}' >"$policy"
+	chmod 0644 "$policy"
+	set_cmd 'test -c /dev/kmsg && echo "has kmsg"'
+	ECIRUN_POLICY=$policy ecirun run ct1
+	assert_ok
+	assert_out_contains "has kmsg"
+	refute_out_contains "withheld" "refused"
+	assert_nothing_left
+}
+
+@test "linux.devices: raw disks, the devices that reach them and /dev/mem are refused even when allowedDevices lists them" {
+	local policy="$BATS_TEST_TMPDIR/policy.json" bsg entry
+	echo '{"allowedDevices": ["c *:*", "/dev/loop*", "/dev/mem"]}' >"$policy"
 	chmod 0644 "$policy"
 	export ECIRUN_POLICY=$policy
+	# SCSI generic is c 21:*; bsg and NVMe generic have the majors the kernel gave them.
+	local entries=("$(dev_entry /dev/loop0 b 7 0)" "$(dev_entry /dev/mem c 1 1)"
+		"$(dev_entry /dev/port c 1 4)" "$(dev_entry /dev/sg0 c 21 0)")
+	bsg=$(awk '/^Character/ {c=1} /^Block/ {c=0} c && $2 == "bsg" {print $1}' /proc/devices)
+	[ -z "$bsg" ] || entries+=("$(dev_entry /dev/bsg/0:0:0:0 c "$bsg" 0)")
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
+	for entry in "${entries[@]}"; do
+		cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+		update_config '.linux.devices += [$d]' --argjson d "$entry"
+		ecirun run ct1
+		assert_fail
+		assert_out_contains "$(jq -r '"\(.path) (\(.type) \(.major):\(.minor))"' <<<"$entry")" \
+			"never given, whatever allowedDevices says"
+		assert_nothing_left
+	done
+}
+
+@test "linux.devices: --privileged's every-device list starts without what is withheld, with one warning" {
+	local devs
+	devs="[$(dev_entry /dev/fuse c 10 229), $(dev_entry /dev/kmsg c 1 11), $(dev_entry /dev/loop0 b 7 0),
+		$(dev_entry /dev/mem c 1 1), $(dev_entry /dev/sg0 c 21 0)]"
+	all_caps_privileged
+	update_config '.linux.devices += $d' --argjson d "$devs"
+	set_cmd 'for d in fuse kmsg loop0 mem sg0 null; do if test -e /dev/$d; then echo "has $d"; else echo "no $d"; fi; done'
 	ecirun run ct1
-	unset ECIRUN_POLICY
 	assert_ok
-	assert_out_contains "no fuse" "has kmsg" "no loop0" "no mem" "has null"
+	assert_out_contains "has fuse" "no kmsg" "no loop0" "no mem" "no sg0" "has null"
+	# Each named with the type and numbers that decided, in one line.
+	assert_out_contains "not in allowedDevices of /etc/ecirun/ecirun.json: /dev/kmsg (c 1:11)" \
+		"/dev/loop0 (b 7:0), /dev/mem (c 1:1), /dev/sg0 (c 21:0)"
+	local n
+	n=$(grep -c "withheld" <<<"$output" || true)
+	[ "$n" -eq 1 ] || fail "$n lines say 'withheld', want one"
 	assert_nothing_left
 }
 
@@ -130,29 +178,36 @@ hexdev() {
 	# kmsg is 1:11; the host's /dev/net/tun names 10:200 whatever the container calls it.
 	local devs='[{"path": "/dev/klog", "type": "c", "major": 1, "minor": 11, "fileMode": 420, "uid": 0, "gid": 0},
 		{"path": "/dev/tunnel", "type": "c", "major": 10, "minor": 200, "fileMode": 438, "uid": 0, "gid": 0},
-		{"path": "/dev/ecirun-test-absent", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0},
 		{"path": "/dev/net/tun", "type": "c", "major": 1, "minor": 11, "fileMode": 438, "uid": 0, "gid": 0}]'
 	[ -c /dev/net/tun ] || skip "the host has no /dev/net/tun"
 	[ ! -e /dev/ecirun-test-absent ] || fail "/dev/ecirun-test-absent exists on the host"
 	update_config '.linux.devices += $d' --argjson d "$devs"
-	set_cmd 'for d in klog tunnel ecirun-test-absent net/tun; do if test -e /dev/$d; then echo "has $d $(stat -c %t:%T /dev/$d)"; else echo "no $d"; fi; done'
+	set_cmd 'for d in klog tunnel net/tun; do if test -e /dev/$d; then echo "has $d $(stat -c %t:%T /dev/$d)"; else echo "no $d"; fi; done'
 	local policy="$BATS_TEST_TMPDIR/policy.json"
 	echo '{"allowedDevices": ["c 1:11", "/dev/net/*", "/dev/ecirun-test-absent"]}' >"$policy"
 	chmod 0644 "$policy"
 	export ECIRUN_POLICY=$policy
 	ecirun run ct1
 	assert_ok
-	assert_out_contains "has klog $(hexdev 1 11)" "has tunnel $(hexdev 10 200)" "no ecirun-test-absent"
+	assert_out_contains "has klog $(hexdev 1 11)" "has tunnel $(hexdev 10 200)"
 	# /dev/net/tun as kmsg's numbers: allowed, as kmsg ("c 1:11"), not as tun.
 	assert_out_contains "has net/tun $(hexdev 1 11)"
+
+	# A path that names no host node allows nothing.
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.with-devs"
+	update_config '.linux.devices = []'
+	update_config '.linux.devices += [$d]' --argjson d "$(dev_entry /dev/ecirun-test-absent c 10 229)"
+	ecirun run ct1
+	assert_fail
 	assert_out_contains "not in allowedDevices of $policy: /dev/ecirun-test-absent (c 10:229)"
 
-	# Without "c 1:11", a device named like an allowed path but with kmsg's numbers is withheld.
+	# Without "c 1:11", a device named like an allowed path but with kmsg's numbers is refused.
+	cp "$BATS_TEST_TMPDIR/config.with-devs" "$BUNDLE/config.json"
 	echo '{"allowedDevices": ["/dev/net/tun"]}' >"$policy"
 	ecirun run ct1
-	assert_ok
-	assert_out_contains "no klog" "has tunnel $(hexdev 10 200)" "no net/tun"
-	assert_out_contains "/dev/klog (c 1:11)" "/dev/net/tun (c 1:11)"
+	assert_fail
+	assert_out_contains "not in allowedDevices of $policy" "/dev/klog (c 1:11)" "/dev/net/tun (c 1:11)"
+	refute_out_contains "/dev/tunnel"
 	assert_nothing_left
 }
 

@@ -60,11 +60,18 @@ open_in_cgroup() {
 	all_caps
 	set_cmd "set -- /dev/fuse /dev/net/tun; for f in \"\$@\"; do test -e \$f && echo \"has \$f\" || echo \"no \$f\"; done; $OPEN_EACH"
 	ecirun run ct1
+	assert_fail
+	refute_out_contains "OPENED" "has /dev/fuse" "has /dev/net/tun"
+	# The error names the numbers that decided.
+	assert_out_contains "not in allowedDevices" "/dev/fuse (c $maj:$min)" "/dev/net/tun (c 1:11)"
+	assert_nothing_left
+	# Docker's --privileged list (an "a *:* rwm" rule) starts, without them.
+	update_config '.linux.resources.devices += [{"allow": true, "access": "rwm"}]'
+	ecirun run ct1
 	assert_ok
 	refute_out_contains "OPENED" "has /dev/fuse" "has /dev/net/tun"
 	assert_out_contains "no /dev/fuse" "no /dev/net/tun"
-	# The warning names the numbers that decided.
-	assert_out_contains "not in allowedDevices" "/dev/fuse (c $maj:$min)" "/dev/net/tun (c 1:11)"
+	assert_out_contains "withheld" "/dev/fuse (c $maj:$min)" "/dev/net/tun (c 1:11)"
 	assert_nothing_left
 }
 

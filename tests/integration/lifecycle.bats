@@ -69,6 +69,18 @@ teardown() {
 	assert_eq "$(cat "$BATS_TEST_TMPDIR/pid")" "$(jq -r .pid <<<"$stdout")" "pid file vs state pid"
 }
 
+# runc's create.bats "--pid-file with new CWD": a relative path is the caller's, not the bundle's.
+@test "create --pid-file with a relative path writes it in the caller's directory" {
+	set_cmd 'exec sleep 1000'
+	mkdir "$TESTDIR/elsewhere"
+	cd "$TESTDIR/elsewhere"
+	ecirun create --bundle "$BUNDLE" --pid-file pid.txt ct1
+	assert_ok
+	[ -s "$TESTDIR/elsewhere/pid.txt" ] || fail "no pid.txt in the caller's directory"
+	[ ! -e "$BUNDLE/pid.txt" ] || fail "pid.txt written in the bundle"
+	assert_eq "$(cat "$TESTDIR/elsewhere/pid.txt")" "$(container_pid ct1)" "pid file vs state pid"
+}
+
 @test "run -d --pid-file writes the init pid" {
 	set_cmd 'exec sleep 1000'
 	ecirun run -d --pid-file "$BATS_TEST_TMPDIR/pid" ct1

@@ -281,6 +281,49 @@ wait_listener() {
 	done
 }
 
+# What containerd-shim-runc-v2 does after a container's init exits: the task's `delete`, then
+# the shim's cleanup `delete --force`, which may overlap; here also racing the init's exit.
+# A delete that fails must say why (dockerd logs "exit status 255:" with nothing after it when
+# a runtime exits without a message).
+@test "deletes racing each other and the init's exit: each succeeds or says why" {
+	local n i rc pid
+	for n in 1 2 3 4 5; do
+		run_detached ct1 'sleep 1000'
+		pid=$(container_pid ct1)
+		# Round 1-2: the init already killed; 3-5: killed while the deletes run.
+		[ "$n" -le 2 ] && kill -9 "$pid"
+		for i in 1 2 3; do
+			(
+				rc=0
+				case $i in
+				1) __ecirun delete ct1 ;;
+				2) __ecirun delete --force ct1 ;;
+				3) __ecirun --log "$BATS_TEST_TMPDIR/delete3.json" --log-format json delete --force ct1 ;;
+				esac >"$BATS_TEST_TMPDIR/delete$i.log" 2>&1 </dev/null || rc=$?
+				echo $rc >"$BATS_TEST_TMPDIR/delete$i.rc"
+			) &
+		done
+		[ "$n" -gt 2 ] && kill -9 "$pid"
+		wait
+		for i in 1 2 3; do
+			rc=$(cat "$BATS_TEST_TMPDIR/delete$i.rc")
+			LAST_CMD="concurrent delete #$i of ct1, round $n"
+			status=$rc
+			output=$(cat "$BATS_TEST_TMPDIR/delete$i.log")
+			[ "$rc" -ne 255 ] || fail "a delete exited 255"
+			if [ "$rc" -ne 0 ]; then
+				[ -n "$output" ] || fail "a failing delete said nothing"
+				# Only the plain delete may fail, and only because the init was still running
+				# or the container was gone already.
+				[ "$i" -eq 1 ] || fail "a delete --force failed"
+				assert_out_match "ct1.*(not stopped|does not exist)|(not stopped|does not exist).*ct1"
+			fi
+		done
+		__ecirun delete --force ct1 >/dev/null 2>&1 || true
+		assert_nothing_left
+	done
+}
+
 @test "concurrent creates of the same id: exactly one wins, nothing half-created" {
 	local i pids=() ok=0
 	update_config '.process.args = ["sleep", "1000"]'

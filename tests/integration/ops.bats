@@ -160,6 +160,16 @@ cg_file() {
 	assert_eq "$(cg_file memory memory.limit_in_bytes memory.max)" 67108864 "memory limit"
 }
 
+# runc takes a command's options after the container ID too.
+@test "update ID --memory 32m --pids-limit 17: options after the container ID" {
+	requires cgroups_memory cgroups_pids
+	run_detached ct1 'exec sleep 1000'
+	ecirun update ct1 --memory 32m --pids-limit 17
+	assert_ok
+	assert_eq "$(cg_file memory memory.limit_in_bytes memory.max)" 33554432 "memory limit"
+	assert_eq "$(cg_file pids pids.max pids.max)" 17 "pids.max"
+}
+
 @test "update --pids-limit" {
 	requires cgroups_pids
 	run_detached ct1 'exec sleep 1000'

@@ -125,7 +125,11 @@ test_apply_policy (void)
   };
   struct linux_config lc = { .devices = devs, .n_devices = ARRAY_SIZE (devs) };
 
-  devices_apply_policy (&lc, allowed, "test-policy");
+  ecirun_error_t e = NULL;
+  int r;
+
+  r = devices_apply_policy (&lc, true, allowed, "test-policy", &e);
+  TAP_OK (r == 0, "policy: an every-device list starts without what is withheld");
   TAP_OK (lc.n_devices == 3, "policy: 3 of 8 devices kept (%zu)", lc.n_devices);
   TAP_OK (lc.n_devices >= 1 && strcmp (lc.devices[0].path, "/dev/tun-by-another-name") == 0,
           "policy: 10:200 under another name is kept");
@@ -136,6 +140,97 @@ test_apply_policy (void)
           "the /dev/ptmx path are not");
   for (size_t i = 0; i < lc.n_devices; i++)
     free (lc.devices[i].path);
+}
+
+/* The major /proc/devices gives a character driver, -1 if it is not loaded. */
+static long long
+proc_devices_major (const char *driver)
+{
+  FILE *f = fopen ("/proc/devices", "re");
+  char line[256], name[128];
+  long long maj, found = -1;
+  bool in_char = false;
+
+  while (f && fgets (line, sizeof (line), f))
+    {
+      if (strncmp (line, "Character", 9) == 0)
+        in_char = true;
+      else if (strncmp (line, "Block", 5) == 0)
+        in_char = false;
+      else if (in_char && sscanf (line, "%lld %127s", &maj, name) == 2
+               && strcmp (name, driver) == 0)
+        found = maj;
+    }
+  if (f)
+    fclose (f);
+  return found;
+}
+
+static void
+test_apply_policy_errors (void)
+{
+  char *allowed[] = { (char *)"c *:*", NULL };
+  long long bsg = proc_devices_major ("bsg");
+  struct device_config kmsg
+      = { .path = xstrdup ("/dev/kmsg"), .type = 'c', .major = 1, .minor = 11 };
+  struct device_config sg = { .path = xstrdup ("/dev/sg0"), .type = 'c', .major = 21 };
+  struct device_config bsgdev
+      = { .path = xstrdup ("/dev/bsg/0:0:0:0"), .type = 'c', .major = bsg, .minor = 0 };
+  struct device_config vda = { .path = xstrdup ("/dev/vda"), .type = 'b', .major = 254 };
+  struct linux_config lc = { .devices = &kmsg, .n_devices = 1 };
+  ecirun_error_t e = NULL;
+  int r;
+
+  r = devices_apply_policy (&lc, false, NULL, "test-policy", &e);
+  TAP_OK (r < 0 && e && strstr (e->msg, "/dev/kmsg (c 1:11)")
+              && strstr (e->msg, "not in allowedDevices of test-policy"),
+          "errors: a device not allowed is an error naming it and allowedDevices (%s)",
+          e ? e->msg : "no error");
+  error_release (&e);
+
+  lc = (struct linux_config){ .devices = &sg, .n_devices = 1 };
+  r = devices_apply_policy (&lc, false, allowed, "test-policy", &e);
+  TAP_OK (r < 0 && e && strstr (e->msg, "/dev/sg0 (c 21:0)") && strstr (e->msg, "never given"),
+          "errors: SCSI generic is never given, even under c *:* (%s)", e ? e->msg : "no error");
+  error_release (&e);
+
+  lc = (struct linux_config){ .devices = &vda, .n_devices = 1 };
+  r = devices_apply_policy (&lc, false, allowed, "test-policy", &e);
+  TAP_OK (r < 0 && e && strstr (e->msg, "/dev/vda (b 254:0)") && strstr (e->msg, "allowedDevices"),
+          "errors: a block device is an error naming it (%s)", e ? e->msg : "no error");
+  error_release (&e);
+
+  if (bsg < 0)
+    TAP_OK (true, "# SKIP errors: no bsg driver in /proc/devices");
+  else
+    {
+      lc = (struct linux_config){ .devices = &bsgdev, .n_devices = 1 };
+      r = devices_apply_policy (&lc, false, allowed, "test-policy", &e);
+      TAP_OK (r < 0 && e && strstr (e->msg, "/dev/bsg/0:0:0:0") && strstr (e->msg, "never given"),
+              "errors: bsg (major %lld from /proc/devices) is never given (%s)", bsg,
+              e ? e->msg : "no error");
+      error_release (&e);
+    }
+  if (bsg < 0)
+    free (bsgdev.path); /* the others were withheld, and freed */
+}
+
+static void
+test_every_device_list (void)
+{
+  struct device_cgroup_rule all_rule = { true, 'a', -1, -1, (char *)"rwm" };
+  struct device_cgroup_rule fuse_rule = { true, 'c', 10, 229, (char *)"rwm" };
+  struct resources_config all = { .devices = &all_rule, .n_devices = 1 };
+  struct resources_config some = { .devices = &fuse_rule, .n_devices = 1 };
+  struct capabilities_config every = { .present = true, .bounding = ~UINT64_C (0) };
+  struct capabilities_config fewer = { .present = true, .bounding = ~UINT64_C (0) & ~(1 << 21) };
+  struct linux_config lc = { .resources = &all };
+
+  TAP_OK (devices_every_device_list (&lc, &every), "every-device: all capabilities and a *:* rwm");
+  TAP_OK (!devices_every_device_list (&lc, &fewer), "every-device: not without CAP_SYS_ADMIN");
+  TAP_OK (!devices_every_device_list (&lc, NULL), "every-device: not without capabilities");
+  lc.resources = &some;
+  TAP_OK (!devices_every_device_list (&lc, &every), "every-device: not without a *:* rwm");
 }
 
 static bool
@@ -212,6 +307,8 @@ main (void)
   test_resolve ();
   test_id_allowed ();
   test_apply_policy ();
+  test_apply_policy_errors ();
+  test_every_device_list ();
   test_cgroup_rules ();
   return tap_done ();
 }
