@@ -74,6 +74,8 @@ static const char *const default_allowed_mounts[] = {
   "{storageRunRoot}/overlay-containers/{id}/userdata",
   "{storageRunRoot}/overlay-containers/{net}/userdata",
   "{storageRoot}/volumes/*/_data",
+  "{buildkit}/resolv.conf",
+  "{buildkit}/hosts.*",
   NULL,
 };
 /* The tokens of allowedMounts patterns (mount_guard.h): the container's id, the ids of the
