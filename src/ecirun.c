@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "eci.h"
 #include "fds.h"
 #include "log.h"
 
@@ -216,6 +217,12 @@ main (int argc, char **argv)
       return 2;
     }
   cmd = argv[optind];
+  /* ECI mode: the original runtime's own containers and the admin's exceptions go to it. */
+  if (eci_delegate (g.root, argc, argv, optind, &err) < 0)
+    {
+      fail (&err);
+      return 1;
+    }
   if (g.systemd_cgroup)
     {
       make_error (&err, 0, "--systemd-cgroup: the systemd cgroup driver is not supported yet");
