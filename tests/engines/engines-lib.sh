@@ -14,6 +14,10 @@
 #   eng_import_ctr_image      `ctr image import` an OCI archive of the same rootfs
 #   eng_stop_all              stop both daemons by pid, unmount, remove $ENG_DIR
 #   dk ARGS / ctr_ ARGS       the docker / ctr clients pointed at the private daemons
+#
+#   ENG_WRAP                  a command prefix the daemons are started with (word-split), e.g.
+#                             "nsenter -t PID -m --" for a private mount namespace (eci.bats)
+#   ENG_DOCKERD_CONFIG        a daemon.json to start dockerd with instead of the generated one
 
 ENG_LIB_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 ENG_TOP=$(readlink -f "$ENG_LIB_DIR/../..")
@@ -91,7 +95,8 @@ disabled_plugins = [
 [plugins."io.containerd.internal.v1.opt"]
   path = "$d/opt"
 EOF
-	"$CONTAINERD_BIN" --config "$d/config.toml" >"$d/containerd.log" 2>&1 </dev/null &
+	# shellcheck disable=SC2086
+	${ENG_WRAP:-} "$CONTAINERD_BIN" --config "$d/config.toml" >"$d/containerd.log" 2>&1 </dev/null &
 	ENG_CTRD_PID=$!
 	echo "$ENG_CTRD_PID" >"$d/pid"
 	export ENG_CTRD_PID
@@ -119,7 +124,8 @@ eng_start_dockerd() {
   }
 }
 EOF
-	"$DOCKERD_BIN" --config-file "$d/daemon.json" \
+	# shellcheck disable=SC2086
+	${ENG_WRAP:-} "$DOCKERD_BIN" --config-file "${ENG_DOCKERD_CONFIG:-$d/daemon.json}" \
 		--data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
 		-H "unix://$ENG_DOCKER_SOCK" --containerd "$ENG_CTRD_SOCK" \
 		--bridge=none --iptables=false --ip-masq=false --ip-forward=false \
