@@ -13,9 +13,9 @@
 # the runc of that namespace.
 #
 # ecirun 97248e4 has no ECI mode: with the runtimes replaced by it (enable does that, whatever
-# ecirun it is given), BuildKit's RUN step is refused (its resolv.conf is in dockerd's data
-# root), podman's --rm container fails (volatile overlay), and a container created before enable
-# can no longer be stopped by docker (ecirun does not know runc's containers).
+# ecirun it is given), a container created before enable can no longer be stopped by docker
+# (ecirun does not know runc's containers). A build of 965e8ee (before {buildkit}) also refuses
+# BuildKit's RUN step: its resolv.conf lies in dockerd's data root, which that build restricts.
 
 load helpers
 
