@@ -57,6 +57,11 @@ static const struct command commands[] = {
   { "spec", cmd_spec,
     "spec [--bundle DIR] [--rootless]\n  Write a default config.json into the bundle." },
   { "features", cmd_features, "features\n  Print what this runtime supports, as JSON." },
+  { "check", cmd_check,
+    "check [PATH...]\n  Check that this host supports every isolation feature (user namespaces,\n"
+    "  ID-mapped mounts on the file systems of PATH or the engines' data roots, overlayfs in a\n"
+    "  user namespace, seccomp notify with ADDFD, FUSE, cgroups, mount locking); exit 0 when\n"
+    "  all hold." },
 };
 
 static void
