@@ -111,7 +111,9 @@ usage (FILE *out)
            "                          numbers: host path patterns (the nodes they name) or\n"
            "                          \"c MAJOR:MINOR\" (default: the standard nodes,\n"
            "                          /dev/fuse, /dev/net/tun); raw block devices and\n"
-           "                          /dev/mem, kmem, port never\n");
+           "                          /dev/mem, kmem, port never\n"
+           "  eciExceptions           ECI mode (ecirun-eci): containers that run on the\n"
+           "                          original runtime, by --root and annotations (none)\n");
 }
 
 void
