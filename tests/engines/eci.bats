@@ -70,6 +70,11 @@ EOF
 
 	# A container of the previous runtime, running across enable.
 	dk run -d --name before --runtime=runc --network none "$IMG" sleep 600 >/dev/null || return 1
+	# Its pid and start time: a runtime without the hand-over cannot stop it, and teardown_file
+	# then ends it by this identity.
+	local bpid
+	bpid=$(dk inspect -f '{{.State.Pid}}' before)
+	echo "$bpid $(awk '{ print $22 }' "/proc/$bpid/stat")" >"$ENG_DIR/before.pid"
 
 	eci_manifest_paths >"$ENG_DIR/paths.before"
 	eci_manifest <"$ENG_DIR/paths.before" >"$ENG_DIR/manifest.before"
@@ -98,6 +103,13 @@ engines_teardown_eci() {
 	# Podman's containers of the namespace (its storage is under $ENG_DIR).
 	[ -n "$ECI_HOLDER" ] && eci_podman rm -af >/dev/null 2>&1 || true
 	eng_stop_all_but_dir
+	# The container from before enable, if nothing could stop it (a runtime without the
+	# hand-over): the same process (pid and start time), ended by pid.
+	local bpid bstart
+	if read -r bpid bstart <"$ENG_DIR/before.pid" 2>/dev/null &&
+		[ "$(awk '{ print $22 }' "/proc/$bpid/stat" 2>/dev/null)" = "$bstart" ]; then
+		kill -KILL "$bpid" 2>/dev/null || true
+	fi
 	if [ -n "$ECI_HOLDER" ]; then
 		kill -KILL "$ECI_HOLDER" 2>/dev/null || true
 		wait "$ECI_HOLDER" 2>/dev/null || true
