@@ -61,6 +61,9 @@ setup_file() {
 EOF
 	eci_ns cp "$ENG_DIR/daemon.json" /etc/docker/daemon.json
 
+	# dockerd's BuildKit makes the cgroup docker/buildkit: removed in teardown_file if it is ours.
+	ls -d /sys/fs/cgroup/*/docker/buildkit /sys/fs/cgroup/docker/buildkit 2>/dev/null >"$ENG_DIR/cg.before" || true
+
 	ENG_WRAP="nsenter -t $ECI_HOLDER -m --"
 	ENG_DOCKERD_CONFIG=/etc/docker/daemon.json
 	eng_start_containerd || return 1
@@ -115,6 +118,10 @@ engines_teardown_eci() {
 		wait "$ECI_HOLDER" 2>/dev/null || true
 	fi
 	[ -e "$ENG_DIR/made-eci-dir" ] && rmdir /var/lib/ecirun/eci 2>/dev/null
+	local cg
+	for cg in /sys/fs/cgroup/*/docker/buildkit /sys/fs/cgroup/docker/buildkit; do
+		[ -d "$cg" ] && ! grep -qxF "$cg" "$ENG_DIR/cg.before" 2>/dev/null && rmdir "$cg" 2>/dev/null
+	done
 	rm -rf "$ENG_DIR"
 }
 
