@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages ecirun needs to build and test, when they are missing.
-# Usage: contrib/install-deps.sh [--engines]   (--engines adds docker.io and containerd)
+# Usage: contrib/install-deps.sh [--engines]   (--engines adds docker.io, containerd, podman,
+# docker-compose and python3-grpcio for tests/engines: eci.bats, podman.bats, cri.bats)
 set -euo pipefail
 
 pkgs=(build-essential autoconf automake libtool pkg-config
 	libyajl-dev libseccomp-dev libcap-dev libmnl-dev libfuse3-dev fuse3
 	bats bats-support bats-assert jq busybox-static runc util-linux iproute2 python3 time
 	debootstrap)
-[ "${1:-}" = "--engines" ] && pkgs+=(docker.io containerd)
+[ "${1:-}" = "--engines" ] && pkgs+=(docker.io containerd podman containernetworking-plugins
+	docker-compose python3-grpcio)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -32,6 +32,7 @@ int cmd_resume (struct global_opts *g, int argc, char **argv, ecirun_error_t *er
 int cmd_update (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
 int cmd_events (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
 int cmd_features (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
+int cmd_check (struct global_opts *g, int argc, char **argv, ecirun_error_t *err);
 
 /* Shared by create and run: parse the create flags into o; returns the index of the id
    argument in argv, or -1 with err. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "eci.h"
 #include "fds.h"
 #include "log.h"
 
@@ -62,6 +63,11 @@ static const struct command commands[] = {
   { "spec", cmd_spec,
     "spec [--bundle DIR] [--rootless]\n  Write a default config.json into the bundle." },
   { "features", cmd_features, "features\n  Print what this runtime supports, as JSON." },
+  { "check", cmd_check,
+    "check [PATH...]\n  Check that this host supports every isolation feature (user namespaces,\n"
+    "  ID-mapped mounts on the file systems of PATH or the engines' data roots, overlayfs in a\n"
+    "  user namespace, seccomp notify with ADDFD, FUSE, cgroups, mount locking); exit 0 when\n"
+    "  all hold." },
 };
 
 static void
@@ -113,7 +119,9 @@ usage (FILE *out)
            "                          /dev/fuse, /dev/net/tun); another is an error, or\n"
            "                          a warning for --privileged's every-device list; raw\n"
            "                          block devices, /dev/sg*, bsg, /dev/ng* and /dev/mem,\n"
-           "                          kmem, port never\n");
+           "                          kmem, port never\n"
+           "  eciExceptions           ECI mode (ecirun-eci): containers that run on the\n"
+           "                          original runtime, by --root and annotations (none)\n");
 }
 
 void
@@ -272,6 +280,12 @@ main (int argc, char **argv)
       return 2;
     }
   cmd = argv[optind];
+  /* ECI mode: the original runtime's own containers and the admin's exceptions go to it. */
+  if (eci_delegate (g.root, argc, argv, optind, &err) < 0)
+    {
+      fail (&err);
+      return 1;
+    }
   if (g.systemd_cgroup)
     {
       make_error (&err, 0, "--systemd-cgroup: the systemd cgroup driver is not supported yet");

@@ -19,9 +19,9 @@ guard_path_within (const char *path, const char *dir)
   return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-/* The values of the token tok[0..len) ("{id}", "{net}", "{ipc}"), NULL-terminated (empty: the
-   pattern matches nothing); NULL when tok is an engine directory token instead. id_buf holds
-   the id's own one-entry list. */
+/* The values of the token tok[0..len) ("{id}", "{net}", "{ipc}", "{buildkit}"), NULL-terminated
+   (empty: the pattern matches nothing); NULL when tok is an engine directory token instead. id_buf
+   holds the id's own one-entry list. */
 static const char *const *
 token_values (const struct mount_guard *g, const char *tok, size_t len, const char *id_buf[2])
 {
@@ -37,6 +37,12 @@ token_values (const struct mount_guard *g, const char *tok, size_t len, const ch
     return g->net_ids ? (const char *const *)g->net_ids : none;
   if (TOKEN_IS ("{ipc}"))
     return g->ipc_ids ? (const char *const *)g->ipc_ids : none;
+  if (TOKEN_IS ("{buildkit}"))
+    {
+      id_buf[0] = g->buildkit_dir;
+      id_buf[1] = NULL;
+      return id_buf;
+    }
 #undef TOKEN_IS
   return NULL;
 }
@@ -91,6 +97,19 @@ expand (const struct mount_guard *g, const char *pattern, char ***v, size_t *n)
       if (strchr (vals[i], '{') == NULL)
         expand (g, d, v, n);
     }
+}
+
+char *
+mount_guard_buildkit_dir (const char *bundle, const char *id)
+{
+  static const char tail[] = "/buildkit/executor/";
+  size_t n = bundle ? strlen (bundle) : 0, idlen = id ? strlen (id) : 0, tl = sizeof (tail) - 1;
+
+  /* The id is the engine's choice: nobody names this bundle before BuildKit made it. */
+  if (idlen == 0 || n <= tl + idlen || bundle[0] != '/' || strcmp (bundle + n - idlen, id) != 0
+      || strncmp (bundle + n - idlen - tl, tail, tl) != 0)
+    return NULL;
+  return strndup (bundle, n - idlen - 1);
 }
 
 bool

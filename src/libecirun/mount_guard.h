@@ -51,6 +51,9 @@ struct mount_guard
   /* The ids of the containers whose network and IPC namespaces this one joins ("{net}" and
      "{ipc}" in allowedMounts), NULL-terminated or NULL. */
   char *const *net_ids, *const *ipc_ids;
+  /* "{buildkit}": BuildKit's executor directory (<dockerRoot>/buildkit/executor) when the
+     bundle is this container's in it (a build step of dockerd's BuildKit), else NULL. */
+  const char *buildkit_dir;
   /* The engine's own directories (always restricted, and the values of "{dockerRoot}"...). */
   const struct engine_dirs *engine;
   /* The host's mounts (/proc/self/mountinfo), read once by the caller. */
@@ -63,6 +66,10 @@ struct mount_guard
   struct guard_inode *inodes;
   size_t n_inodes;
 };
+
+/* Pure: BuildKit's executor directory of a (resolved) bundle <D>/buildkit/executor/<id>, the
+   layout dockerd's BuildKit gives its build steps (malloc'd), else NULL. */
+char *mount_guard_buildkit_dir (const char *bundle, const char *id);
 
 enum mount_guard_verdict
 {

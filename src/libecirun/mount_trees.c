@@ -381,11 +381,13 @@ mount_trees_send (const struct mount_trees_ctx *x, pid_t init, int sync_fd, ecir
   struct mountinfo_entry *mounts = NULL;
   struct overlay_rootfs *ovl = NULL;
   struct engine_dirs engine = { 0 };
+  cleanup_free char *buildkit = mount_guard_buildkit_dir (x->bundle, x->id);
   struct mount_guard g = { .policy = x->policy,
                            .id = x->id,
                            .state_root = x->state_root,
                            .net_ids = x->net_ids,
                            .ipc_ids = x->ipc_ids,
+                           .buildkit_dir = buildkit,
                            .engine = &engine };
   int r = -1;
 

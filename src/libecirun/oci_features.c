@@ -5,6 +5,7 @@
 #include <yajl/yajl_gen.h>
 #include "caps.h"
 #include "config.h"
+#include "eci.h"
 #include "policy.h"
 #include "seccomp.h"
 #include "utils.h"
@@ -206,6 +207,21 @@ features_json (char **ret_policy_error)
   str (g, "hostOriginMounts");
   str (g, "nodev (rootfs, layers, bind mounts)");
   yajl_gen_map_close (g);
+  /* ECI mode (contrib/ecirun-eci): the runtime paths that are ecirun now. */
+  {
+    char **replaced = eci_replaced_paths ();
+    str (g, "eci");
+    yajl_gen_map_open (g);
+    str (g, "enabled");
+    yajl_gen_bool (g, replaced != NULL);
+    str (g, "replacedRuntimes");
+    yajl_gen_array_open (g);
+    for (size_t i = 0; replaced && replaced[i]; i++)
+      str (g, replaced[i]);
+    yajl_gen_array_close (g);
+    yajl_gen_map_close (g);
+    strv_free (replaced);
+  }
   str (g, "policy");
   if (policy)
     policy_gen (g, policy);

@@ -303,6 +303,21 @@ read_layers (const char *rootfs, const char *super, char ***lower, char **upper,
   return 0;
 }
 
+/* Was the overlay of these super options mounted "volatile" (shown as "fsync=volatile" by newer
+   kernels)? */
+static bool
+is_volatile (const char *super)
+{
+  struct overlay_opt *opts = NULL;
+  size_t n = overlay_opts_from_mountinfo (super, &opts);
+  bool found = false;
+
+  for (size_t i = 0; i < n && !found; i++)
+    found = strcmp (opts[i].raw, "volatile") == 0 || strcmp (opts[i].raw, "fsync=volatile") == 0;
+  overlay_opts_free (opts, n);
+  return found;
+}
+
 /* dir, escaped for a mount(2) option string of overlayfs. */
 static void
 put_escaped (FILE *out, const char *dir)
@@ -326,6 +341,7 @@ overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t 
   struct statfs sf;
   FILE *out;
   struct overlay_rootfs *o;
+  bool volatile_work = false;
 
   *ret = NULL;
   if (statfs (rootfs, &sf) < 0)
@@ -392,6 +408,27 @@ overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t 
       free (work);
     }
 
+  /* A "volatile" overlay (podman's --rm containers) marks its work dir (work/incompat/volatile),
+     and the kernel refuses every later mount on a marked work dir while the mark stays: the
+     container's overlay gets a work dir of its own next to it, made afresh, volatile too. */
+  if (o->upper && is_volatile (super))
+    {
+      char *w = xasprintf ("%s-ecirun", o->work);
+      cleanup_close int basefd = open (o->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+      free (o->work);
+      o->work = w;
+      if (basefd < 0 || remove_tree_at (basefd, w, err) < 0 || mkdirat (basefd, w, 0700) < 0)
+        {
+          int e = errno;
+          if (*err == NULL)
+            make_error (err, e, "overlay rootfs `%s`: make the work dir `%s/%s`", rootfs, o->base,
+                        w);
+          overlay_free (o);
+          return -1;
+        }
+      volatile_work = true;
+    }
   out = open_memstream (&o->options, &n);
   fputs ("lowerdir=", out);
   for (size_t i = 0; o->lower[i]; i++)
@@ -406,6 +443,8 @@ overlay_detect (const char *rootfs, struct overlay_rootfs **ret, ecirun_error_t 
       put_escaped (out, o->upper);
       fputs (",workdir=", out);
       put_escaped (out, o->work);
+      if (volatile_work)
+        fputs (",volatile", out);
     }
   fclose (out);
   *ret = o;

@@ -17,9 +17,18 @@
 /* Far larger than any policy; a bound so a wrong path cannot make us read forever. */
 #define POLICY_MAX_SIZE (1u << 20)
 
-static const char *const top_keys[]
-    = { "idPool",         "blockSize",        "onExhaustion",  "stateDir",       "idmapFallback",
-        "hostDirMapping", "restrictedMounts", "allowedMounts", "allowedDevices", NULL };
+static const char *const top_keys[] = { "idPool",
+                                        "blockSize",
+                                        "onExhaustion",
+                                        "stateDir",
+                                        "idmapFallback",
+                                        "hostDirMapping",
+                                        "restrictedMounts",
+                                        "allowedMounts",
+                                        "allowedDevices",
+                                        "eciExceptions",
+                                        NULL };
+static const char *const eci_exception_keys[] = { "root", "annotations", NULL };
 
 /* The host devices a container may get through linux.devices (--device, and every host
    device that --privileged lists), by the numbers of these host nodes: what the defaults
@@ -74,6 +83,8 @@ static const char *const default_allowed_mounts[] = {
   "{storageRunRoot}/overlay-containers/{id}/userdata",
   "{storageRunRoot}/overlay-containers/{net}/userdata",
   "{storageRoot}/volumes/*/_data",
+  "{buildkit}/resolv.conf",
+  "{buildkit}/hosts.*",
   NULL,
 };
 /* The tokens of allowedMounts patterns (mount_guard.h): the container's id, the ids of the
@@ -87,6 +98,7 @@ static const char *const pattern_tokens[] = {
   "{containerdState}",
   "{storageRoot}",
   "{storageRunRoot}",
+  "{buildkit}", /* a directory too: it may start a pattern */
   NULL,
 };
 
@@ -122,6 +134,12 @@ policy_release (struct ecirun_policy *p)
   strv_free (p->restricted_mounts);
   strv_free (p->allowed_mounts);
   strv_free (p->allowed_devices);
+  for (size_t i = 0; i < p->n_eci_exceptions; i++)
+    {
+      free (p->eci_exceptions[i].root);
+      kv_list_free (&p->eci_exceptions[i].annotations);
+    }
+  free (p->eci_exceptions);
   memset (p, 0, sizeof (*p));
 }
 
@@ -394,7 +412,7 @@ host_path_problem (char *s, bool patterns)
     s[--len] = '\0';
   if (patterns && !tokens_known (s, &engine))
     return "has an unknown {token} (known: {id}, {net}, {ipc}, {dockerRoot}, "
-           "{containerdRoot}, {containerdState}, {storageRoot}, {storageRunRoot})";
+           "{containerdRoot}, {containerdState}, {storageRoot}, {storageRunRoot}, {buildkit})";
   if (s[0] != '/' && !engine)
     return "must be an absolute path";
   if (strstr (s, "//") || strstr (s, "/./") || strstr (s, "/../")
@@ -477,6 +495,27 @@ get_allowed_devices (struct cfg_ctx *c, yajl_val root, char ***ret)
   return 0;
 }
 
+/* eciExceptions[i]: {"root": ABSOLUTE PATH, "annotations": {KEY: VALUE...}}. */
+static int
+get_eci_exception (struct cfg_ctx *c, yajl_val e, const char *path, size_t i, void *data)
+{
+  struct policy_eci_exception *x = &((struct ecirun_policy *)data)->eci_exceptions[i];
+  char rpath[CFG_PATH_MAX];
+  const char *why;
+
+  if (check_keys (c, e, path, eci_exception_keys) < 0
+      || cfg_req_string (c, e, "root", path, &x->root) < 0)
+    return -1;
+  ((struct ecirun_policy *)data)->n_eci_exceptions = i + 1;
+  why = host_path_problem (x->root, false);
+  if (why)
+    {
+      cfg_path (rpath, path, "root");
+      return cfg_error (c, rpath, " %s, got \"%s\"", why, x->root);
+    }
+  return cfg_string_map (c, e, "annotations", path, &x->annotations);
+}
+
 static int
 parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const char *subuid_path,
             const char *subgid_path)
@@ -514,6 +553,10 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
   if (get_mount_paths (c, root, "restrictedMounts", false, &p->restricted_mounts) < 0
       || get_mount_paths (c, root, "allowedMounts", true, &p->allowed_mounts) < 0
       || get_allowed_devices (c, root, &p->allowed_devices) < 0)
+    return -1;
+  p->eci_exceptions
+      = xmalloc0 ((cfg_array_len (root, "eciExceptions") + 1) * sizeof (*p->eci_exceptions));
+  if (cfg_each_object (c, root, "eciExceptions", NULL, get_eci_exception, p) < 0)
     return -1;
 
   if (cfg_object (c, root, "idPool", NULL, &pool) < 0)
@@ -712,6 +755,25 @@ policy_gen (yajl_gen g, const struct ecirun_policy *p)
   gen_strv (g, "restrictedMounts", p->restricted_mounts);
   gen_strv (g, "allowedMounts", p->allowed_mounts);
   gen_strv (g, "allowedDevices", p->allowed_devices);
+  gen_str (g, "eciExceptions");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < p->n_eci_exceptions; i++)
+    {
+      const struct kv_list *a = &p->eci_exceptions[i].annotations;
+      yajl_gen_map_open (g);
+      gen_str (g, "root");
+      gen_str (g, p->eci_exceptions[i].root);
+      gen_str (g, "annotations");
+      yajl_gen_map_open (g);
+      for (size_t k = 0; k < a->len; k++)
+        {
+          gen_str (g, a->items[k].key);
+          gen_str (g, a->items[k].value);
+        }
+      yajl_gen_map_close (g);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
   yajl_gen_map_close (g);
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <yajl/yajl_gen.h>
+#include "config.h"
 #include "error.h"
 
 #define POLICY_PATH              "/etc/ecirun/ecirun.json"
@@ -59,6 +60,16 @@ struct ecirun_policy
      judged by the device numbers of the nodes they name, or "c MAJOR:MINOR" entries; the
      other linux.devices are withheld (devices_apply_policy). Never NULL once loaded. */
   char **allowed_devices;
+
+  /* eciExceptions: with ecirun standing in for the host's runc (contrib/ecirun-eci), the
+     containers created with this --root whose config.json carries every one of these
+     annotations run on the original runtime instead (eci.h). None by default. */
+  struct policy_eci_exception
+  {
+    char *root; /* absolute, normalised */
+    struct kv_list annotations;
+  } * eci_exceptions;
+  size_t n_eci_exceptions;
 
   /* Reserved for later keys (emulation switches): parsed by nobody yet, always false, so the
      file refuses those keys as unknown. */

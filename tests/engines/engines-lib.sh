@@ -14,6 +14,13 @@
 #   eng_import_ctr_image      `ctr image import` an OCI archive of the same rootfs
 #   eng_stop_all              stop both daemons by pid, unmount, remove $ENG_DIR
 #   dk ARGS / ctr_ ARGS       the docker / ctr clients pointed at the private daemons
+#
+#   ENG_WRAP                  a command prefix the daemons are started with (word-split), e.g.
+#                             "nsenter -t PID -m --" for a private mount namespace (eci.bats)
+#   ENG_DOCKERD_CONFIG        a daemon.json to start dockerd with instead of the generated one
+#   ENG_CTRD_CRI              non-empty: containerd with its CRI plugin (cri.bats), configured
+#                             by ENG_CTRD_CONFIG_EXTRA (TOML appended to the config)
+#   ENG_OCI_CMD               the image Cmd of eng_make_oci_archive (JSON array, default sh)
 
 ENG_LIB_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 ENG_TOP=$(readlink -f "$ENG_LIB_DIR/../..")
@@ -64,6 +71,8 @@ eng_wait_daemon() {
 eng_start_containerd() {
 	local d=$ENG_DIR/containerd
 	mkdir -p "$d/root" "$d/state"
+	local cri='"io.containerd.grpc.v1.cri",'
+	[ -n "${ENG_CTRD_CRI:-}" ] && cri=""
 	# Minimal config: own root/state/socket, no CRI (no CNI/registry noise),
 	# no snapshotters that cannot work here.
 	cat >"$d/config.toml" <<EOF
@@ -71,7 +80,7 @@ version = 2
 root = "$d/root"
 state = "$d/state"
 disabled_plugins = [
-  "io.containerd.grpc.v1.cri",
+  $cri
   "io.containerd.snapshotter.v1.aufs",
   "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.devmapper",
@@ -90,8 +99,10 @@ disabled_plugins = [
 
 [plugins."io.containerd.internal.v1.opt"]
   path = "$d/opt"
+${ENG_CTRD_CONFIG_EXTRA:-}
 EOF
-	"$CONTAINERD_BIN" --config "$d/config.toml" >"$d/containerd.log" 2>&1 </dev/null &
+	# shellcheck disable=SC2086
+	${ENG_WRAP:-} "$CONTAINERD_BIN" --config "$d/config.toml" >"$d/containerd.log" 2>&1 </dev/null &
 	ENG_CTRD_PID=$!
 	echo "$ENG_CTRD_PID" >"$d/pid"
 	export ENG_CTRD_PID
@@ -119,7 +130,8 @@ eng_start_dockerd() {
   }
 }
 EOF
-	"$DOCKERD_BIN" --config-file "$d/daemon.json" \
+	# shellcheck disable=SC2086
+	${ENG_WRAP:-} "$DOCKERD_BIN" --config-file "${ENG_DOCKERD_CONFIG:-$d/daemon.json}" \
 		--data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
 		-H "unix://$ENG_DOCKER_SOCK" --containerd "$ENG_CTRD_SOCK" \
 		--bridge=none --iptables=false --ip-masq=false --ip-forward=false \
@@ -183,7 +195,7 @@ eng_make_oci_archive() {
 	layer_size=$(stat -c %s "$o/layer.tar.gz")
 	mv "$o/layer.tar.gz" "$b/$layer_digest"
 
-	cfg='{"architecture":"'"$(eng_goarch)"'","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:'"$diff_id"'"]}}'
+	cfg='{"architecture":"'"$(eng_goarch)"'","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":'"${ENG_OCI_CMD:-[\"/bin/sh\"]}"'},"rootfs":{"type":"layers","diff_ids":["sha256:'"$diff_id"'"]}}'
 	printf '%s' "$cfg" >"$o/cfg"
 	cfg_digest=$(sha256sum "$o/cfg" | cut -d' ' -f1)
 	cfg_size=$(stat -c %s "$o/cfg")

@@ -179,6 +179,25 @@ test_patterns (void)
   TAP_OK (mount_guard_pattern_covers (&g, "{dockerRoot}/volumes/*/_data", "/srv/d/volumes/v/_data"),
           "{dockerRoot} is also the data root found for this create");
   engine_dirs_release (&e);
+  TAP_OK (!mount_guard_pattern_covers (&g, "{buildkit}/resolv.conf", "/resolv.conf"),
+          "no {buildkit} for a container that is not a BuildKit step");
+  g.buildkit_dir = "/srv/d/buildkit/executor";
+  TAP_OK (mount_guard_pattern_covers (&g, "{buildkit}/hosts.*", "/srv/d/buildkit/executor/hosts.x"),
+          "{buildkit} is the executor directory of a BuildKit step");
+}
+
+static void
+test_buildkit_dir (void)
+{
+  cleanup_free char *d = mount_guard_buildkit_dir ("/var/lib/docker/buildkit/executor/abc", "abc");
+
+  TAP_OK (d && strcmp (d, "/var/lib/docker/buildkit/executor") == 0, "a BuildKit bundle: %s", d);
+  TAP_OK (mount_guard_buildkit_dir ("/run/docker/containerd/abc", "abc") == NULL,
+          "dockerd's bundle is no BuildKit step");
+  TAP_OK (mount_guard_buildkit_dir ("/var/lib/docker/buildkit/executor/abc", "bc") == NULL,
+          "the id is the whole last component");
+  TAP_OK (mount_guard_buildkit_dir ("/x/buildkit/executor/abc/def", "def") == NULL,
+          "directly in executor/");
 }
 
 /* engine_dirs_learn: which engine directory a path of the engine's shows. */
@@ -401,6 +420,7 @@ main (void)
   test_defaults ();
   test_admin_lists ();
   test_patterns ();
+  test_buildkit_dir ();
   test_open ();
   test_submounts ();
   test_engine ();

@@ -329,6 +329,57 @@ test_errors (void)
 #undef POOL
 }
 
+/* eciExceptions: none by default, each a --root and the annotations a container must carry. */
+static void
+test_eci_exceptions (void)
+{
+  static const char json[]
+      = "{\"eciExceptions\": [{\"root\": \"/run/containerd/runc/k8s.io\", \"annotations\": "
+        "{\"io.kubernetes.cri.sandbox-namespace\": \"kube-system\"}}, {\"root\": \"/run/x/\"}]}";
+  struct ecirun_policy p;
+  ecirun_error_t err = NULL;
+  int r = policy_parse ("{}", 2, ORIGIN, missing_subuid, missing_subgid, &p, &err);
+
+  TAP_OK (r == 0 && p.n_eci_exceptions == 0, "no eciExceptions by default");
+  if (r == 0)
+    policy_release (&p);
+  r = policy_parse (json, strlen (json), ORIGIN, missing_subuid, missing_subgid, &p, &err);
+  TAP_OK (r == 0, "eciExceptions parse (%s)", err ? err->msg : "ok");
+  if (r < 0)
+    {
+      error_release (&err);
+      return;
+    }
+  TAP_OK (p.n_eci_exceptions == 2
+              && strcmp (p.eci_exceptions[0].root, "/run/containerd/runc/k8s.io") == 0
+              && p.eci_exceptions[0].annotations.len == 1
+              && strcmp (kv_list_get (&p.eci_exceptions[0].annotations,
+                                      "io.kubernetes.cri.sandbox-namespace"),
+                         "kube-system")
+                     == 0,
+          "an exception: its root and annotations");
+  TAP_OK (p.n_eci_exceptions == 2 && strcmp (p.eci_exceptions[1].root, "/run/x") == 0
+              && p.eci_exceptions[1].annotations.len == 0,
+          "a root alone, trailing / dropped");
+  {
+    cleanup_free char *j = policy_to_json (&p);
+    TAP_OK (j
+                && strstr (j, "\"eciExceptions\":[{\"root\":\"/run/containerd/runc/k8s.io\","
+                              "\"annotations\":{\"io.kubernetes.cri.sandbox-namespace\":"
+                              "\"kube-system\"}}"),
+            "features shows them: %s", j);
+  }
+  policy_release (&p);
+  expect_error ("{\"eciExceptions\": {}}", "eciExceptions must be an array");
+  expect_error ("{\"eciExceptions\": [{}]}", "eciExceptions[0].root is required");
+  expect_error ("{\"eciExceptions\": [{\"root\": \"run/x\"}]}",
+                "eciExceptions[0].root must be an absolute path");
+  expect_error ("{\"eciExceptions\": [{\"root\": \"/run/x\", \"image\": \"pause\"}]}",
+                "unknown key eciExceptions[0].image");
+  expect_error ("{\"eciExceptions\": [{\"root\": \"/run/x\", \"annotations\": {\"a\": 1}}]}",
+                "eciExceptions[0].annotations.a must be a string");
+}
+
 int
 main (void)
 {
@@ -344,6 +395,7 @@ main (void)
   test_file ();
   test_allowed_devices ();
   test_errors ();
+  test_eci_exceptions ();
   {
     ecirun_error_t err = NULL;
     remove_tree_at (AT_FDCWD, tmpdir, &err);
