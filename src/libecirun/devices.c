@@ -2,6 +2,7 @@
 #include "devices.h"
 
 #include <errno.h>
+#include <sys/prctl.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
@@ -305,8 +306,13 @@ devices_every_device_list (const struct linux_config *lc, const struct capabilit
 {
   const struct resources_config *r = lc ? lc->resources : NULL;
   /* Every capability up to CAP_AUDIT_READ: what every engine of today lists, whether or not it
-     knows the newer ones. */
+     knows the newer ones; but only those this host's bounding set has (podman lists what its
+     own bounding set holds). */
   uint64_t all = (UINT64_C (1) << (CAP_AUDIT_READ + 1)) - 1;
+
+  for (int c = 0; c <= CAP_AUDIT_READ; c++)
+    if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 0)
+      all &= ~(UINT64_C (1) << c);
 
   if (caps == NULL || (caps->bounding & all) != all || r == NULL)
     return false;
