@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -390,10 +391,71 @@ add_syscall_rules (scmp_filter_ctx ctx, const struct seccomp_syscall_config *s, 
   return 0;
 }
 
-/* seccomp_load cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV before libseccomp 2.6:
-   export the program and load it with seccomp(2). Returns the listener fd, or -1 with *err set. */
+/* runc's rule for syscalls newer than a profile: a profile lists what its author knew, so a
+   syscall whose number is above every one it names (on that architecture) was unknown to it, and
+   gets ENOSYS (what programs probe for, falling back to older calls) instead of the default
+   action (EPERM would make them give up). Only for profiles whose default refuses. The stub
+   goes before libseccomp's program: per architecture, load the arch, then the number; x32
+   numbers (bit 30) are left to the filter. Returns the number of instructions written to out
+   (room for 6 per architecture + 2), 0 when there is nothing to add. */
+static size_t
+enosys_stub (const struct seccomp_config *cfg, uint32_t def_action, struct sock_filter *out,
+             size_t room)
+{
+  uint32_t archs[8];
+  size_t n_archs = 0, len = 0;
+
+  if (def_action == SCMP_ACT_ALLOW || def_action == SCMP_ACT_LOG)
+    return 0;
+  archs[n_archs++] = seccomp_arch_native ();
+  for (size_t i = 0; i < cfg->n_architectures && n_archs < ARRAY_SIZE (archs); i++)
+    {
+      uint32_t a = arch_resolve (cfg->architectures[i]);
+      bool seen = false;
+      for (size_t k = 0; k < n_archs; k++)
+        seen |= archs[k] == a;
+      if (!seen && a != 0)
+        archs[n_archs++] = a;
+    }
+  if (room < n_archs * 6 + 2)
+    return 0;
+  for (size_t k = 0; k < n_archs; k++)
+    {
+      int max = -1;
+      for (size_t i = 0; i < cfg->n_syscalls; i++)
+        for (size_t j = 0; j < cfg->syscalls[i].n_names; j++)
+          {
+            int nr = seccomp_syscall_resolve_name_arch (archs[k], cfg->syscalls[i].names[j]);
+            if (nr > max)
+              max = nr;
+          }
+      if (max < 0)
+        continue;
+      out[len++] = (struct sock_filter)BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
+                                                 offsetof (struct seccomp_data, arch));
+      out[len++] = (struct sock_filter)BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, archs[k], 0, 3);
+      out[len++] = (struct sock_filter)BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
+                                                 offsetof (struct seccomp_data, nr));
+      out[len++] = (struct sock_filter)BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, 0x40000000, 1, 0);
+      /* jt filled in below: the ENOSYS return */
+      out[len++] = (struct sock_filter)BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max, 0, 0);
+    }
+  if (len == 0)
+    return 0;
+  out[len++] = (struct sock_filter)BPF_STMT (BPF_JMP | BPF_JA, 1);
+  out[len++] = (struct sock_filter)BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+  for (size_t i = 0; i + 2 < len; i++)
+    if (out[i].code == (BPF_JMP | BPF_JGT | BPF_K))
+      out[i].jt = (uint8_t)(len - 1 - (i + 1));
+  return len;
+}
+
+/* Export the program, put `stub` before it, and load it with seccomp(2) (seccomp_load cannot
+   prepend, nor ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV before libseccomp 2.6). Returns
+   the listener fd (flags with NEW_LISTENER) or 0, or -1 with *err set. */
 static int
-load_filter_raw (scmp_filter_ctx ctx, unsigned long flags, ecirun_error_t *err)
+load_filter_raw (scmp_filter_ctx ctx, unsigned long flags, const struct sock_filter *stub,
+                 size_t n_stub, ecirun_error_t *err)
 {
   cleanup_close int mfd = -1;
   cleanup_free char *buf = NULL;
@@ -415,11 +477,14 @@ load_filter_raw (scmp_filter_ctx ctx, unsigned long flags, ecirun_error_t *err)
       || st.st_size / sizeof (struct sock_filter) > 0xffff)
     return make_error (err, 0, "the exported seccomp filter has a bad size %lld",
                        (long long)st.st_size);
-  buf = xmalloc0 (st.st_size);
-  n = pread (mfd, buf, st.st_size, 0);
+  if (st.st_size / sizeof (struct sock_filter) + n_stub > 0xffff)
+    return make_error (err, 0, "the seccomp filter is too long");
+  buf = xmalloc0 (st.st_size + n_stub * sizeof (struct sock_filter));
+  memcpy (buf, stub, n_stub * sizeof (struct sock_filter));
+  n = pread (mfd, buf + n_stub * sizeof (struct sock_filter), st.st_size, 0);
   if (n != st.st_size)
     return make_error (err, n < 0 ? errno : EIO, "read the exported seccomp filter");
-  prog.len = (unsigned short)(st.st_size / sizeof (struct sock_filter));
+  prog.len = (unsigned short)(st.st_size / sizeof (struct sock_filter) + n_stub);
   prog.filter = (struct sock_filter *)buf;
   r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (r < 0)
@@ -444,7 +509,8 @@ seccomp_install (const struct seccomp_config *cfg, int *ret_notify_fd, ecirun_er
   unsigned int flags = 0;
   uint32_t def_action;
   bool notify_used = false;
-  size_t i;
+  struct sock_filter stub[6 * 8 + 2];
+  size_t i, n_stub;
   int rc, fd = -1;
 
   *ret_notify_fd = -1;
@@ -506,22 +572,29 @@ seccomp_install (const struct seccomp_config *cfg, int *ret_notify_fd, ecirun_er
         return -1;
     }
 
+  n_stub = enosys_stub (cfg, def_action, stub, ARRAY_SIZE (stub));
+  /* The kernel accepts WAIT_KILLABLE_RECV only together with a listener; libseccomp before 2.6
+     cannot ask for it. */
+  if (n_stub > 0
 #ifndef HAVE_SCMP_WAITKILL
-  /* The kernel accepts WAIT_KILLABLE_RECV only together with a listener. */
-  if ((flags & FLAG_WAIT_KILLABLE_RECV) && notify_used)
+      || ((flags & FLAG_WAIT_KILLABLE_RECV) && notify_used)
+#endif
+  )
     {
-      unsigned long kflags
-          = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+      unsigned long kflags = notify_used ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+      if ((flags & FLAG_WAIT_KILLABLE_RECV) && notify_used)
+        kflags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
       if (flags & FLAG_LOG)
         kflags |= SECCOMP_FILTER_FLAG_LOG;
       if (flags & FLAG_SPEC_ALLOW)
         kflags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-      fd = load_filter_raw (ctx, kflags, err);
+      fd = load_filter_raw (ctx, kflags, stub, n_stub, err);
       if (fd < 0)
         return -1;
+      if (!notify_used)
+        fd = -1;
     }
   else
-#endif
     {
       rc = seccomp_load (ctx);
       if (rc < 0)

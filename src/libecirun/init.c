@@ -570,15 +570,22 @@ prepare_process (const struct process_setup *s, struct exec_plan *plan, ecirun_e
 
 /* Returns only on failure. */
 static int
-exec_process (const struct exec_plan *plan, const struct process_config *p,
+late_seccomp (struct exec_plan *plan, const struct linux_config *lc, ecirun_error_t *err)
+{
+  int unused_fd = -1;
+
+  if (!plan->late_seccomp || lc == NULL || lc->seccomp == NULL)
+    return 0;
+  plan->late_seccomp = false;
+  return seccomp_install (lc->seccomp, &unused_fd, err);
+}
+
+static int
+exec_process (struct exec_plan *plan, const struct process_config *p,
               const struct linux_config *lc, ecirun_error_t *err)
 {
-  if (plan->late_seccomp && lc && lc->seccomp)
-    {
-      int unused_fd = -1;
-      if (seccomp_install (lc->seccomp, &unused_fd, err) < 0)
-        return -1;
-    }
+  if (late_seccomp (plan, lc, err) < 0)
+    return -1;
   execve (plan->exe, p->args, plan->env ? plan->env : p->env ? p->env : (char *[]){ NULL });
   return make_error (err, errno, "exec `%s`", plan->exe);
 }
@@ -755,6 +762,10 @@ init_run (const struct init_args *a)
   ((struct init_args *)a)->sync_fd = -1;
 
   if (wait_for_start (a, &err) < 0)
+    init_fail (a, &err);
+  /* The container's filter is in place for the startContainer hooks too (as runc loads it),
+     so that they run under the rules of the container they belong to. */
+  if (late_seccomp (&plan, lc, &err) < 0)
     init_fail (a, &err);
   if (c->hooks[HOOK_START_CONTAINER].len)
     {

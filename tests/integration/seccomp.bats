@@ -158,3 +158,55 @@ set_seccomp() {
 	assert_out_eq 4
 	assert_nothing_left
 }
+
+# The names of this host's syscalls numbered below $1, as a JSON array (libseccomp's table).
+syscall_names_below() {
+	python3 -c '
+import ctypes, ctypes.util, json, sys
+l = ctypes.CDLL(ctypes.util.find_library("seccomp"))
+l.seccomp_syscall_resolve_num_arch.restype = ctypes.c_void_p
+l.seccomp_arch_native.restype = ctypes.c_uint32
+a = l.seccomp_arch_native()
+names = []
+for i in range(int(sys.argv[1])):
+    p = l.seccomp_syscall_resolve_num_arch(a, i)
+    if p:
+        names.append(ctypes.string_at(p).decode())
+print(json.dumps(names))' "$1"
+}
+
+@test "a syscall newer than every one the profile names gets ENOSYS, not the default EPERM" {
+	# runc's rule (its seccomp.bats "-ENOSYS handling"): programs probe new syscalls (clone3,
+	# close_range, openat2) and fall back on ENOSYS, not on EPERM. ecirun 97248e4 gave EPERM.
+	requires root
+	command -v gcc >/dev/null || skip "no gcc to build the probe"
+	printf '%s\n' '#include <errno.h>' '#include <stdio.h>' '#include <unistd.h>' \
+		'int main (void) { long r = syscall (1000); printf ("1000: %ld %d\n", r, r < 0 ? errno : 0);' \
+		'  r = syscall (435 /* clone3, not in the profile */, NULL, 0); printf ("clone3: %d\n", r < 0 ? errno : 0); return 0; }' \
+		>"$BATS_TEST_TMPDIR/probe.c"
+	gcc -static -O1 -o "$BUNDLE/rootfs/probe" "$BATS_TEST_TMPDIR/probe.c" || skip "no static libc"
+	local names
+	names=$(syscall_names_below 435)
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+		"architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": $n, "action": "SCMP_ACT_ALLOW"}]}
+		| .process.args = ["/probe"]' --argjson n "$names"
+	ecirun run ct1
+	assert_ok
+	# ENOSYS is 38: above the profile's newest syscall (434) and unknown to the kernel alike.
+	assert_out_contains "1000: -1 38" "clone3: 38"
+	assert_nothing_left
+}
+
+@test "the container's filter is in place for its startContainer hooks (noNewPrivileges)" {
+	# runc loads it before them (its seccomp.bats "startContainer hook"); ecirun 97248e4 ran
+	# them unfiltered.
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+			"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+		| .process.noNewPrivileges = true
+		| .hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /hook-made"]}]'
+	ecirun run ct1
+	assert_fail
+	assert_out_contains "startContainer"
+	[ ! -e "$BUNDLE/rootfs/hook-made" ] || fail "the hook's mkdir got past the filter"
+	assert_nothing_left
+}
