@@ -695,27 +695,46 @@ cgroup_get_path (const struct cgroup *cg)
   return cg->saved_path;
 }
 
-/* The controller names of a hierarchy ("cpu,cpuacct"; "" for cgroup2) include c? */
+/* Does the controller list c[0..len) ("memory", "cpu,cpuacct"; "" for cgroup2) name hierarchy
+   h? Each name must be one of h's controllers. */
 static bool
 hier_named (const struct cgroup_hier *h, const char *c, size_t len)
 {
-  const char *p = h->controllers;
-
   if (len == 0)
     return h->unified;
-  while (p && *p)
+  for (size_t i = 0; i < len;)
     {
-      size_t n = strcspn (p, ",");
-      if (n == len && strncmp (p, c, len) == 0)
-        return true;
-      p += n + (p[n] == ',');
+      size_t n = strcspn (c + i, ",");
+      bool found = false;
+      if (n > len - i)
+        n = len - i;
+      for (const char *p = h->controllers; p && *p && !found;)
+        {
+          size_t m = strcspn (p, ",");
+          found = m == n && strncmp (p, c + i, n) == 0;
+          p += m + (p[m] == ',');
+        }
+      if (!found)
+        return false;
+      i += n + 1;
     }
-  return false;
+  return true;
 }
 
 int
 cgroup_descend (struct cgroup *cg, char *const *specs, ecirun_error_t *err)
 {
+  /* A controller no hierarchy has is a mistake, not a no-op. */
+  for (char *const *s = specs; s && *s; s++)
+    {
+      const char *colon = strchr (*s, ':');
+      bool known = colon == NULL || (colon == *s && cg->mode == CGROUP_MODE_V2);
+      for (size_t i = 0; i < cg->n_hiers && !known; i++)
+        known = hier_named (&cg->hiers[i], *s, colon - *s);
+      if (!known)
+        return make_error (err, 0, "exec --cgroup: unknown controller \"%.*s\"", (int)(colon - *s),
+                           *s);
+    }
   for (size_t i = 0; i < cg->n_hiers; i++)
     {
       struct cgroup_hier *h = &cg->hiers[i];
@@ -737,14 +756,18 @@ cgroup_descend (struct cgroup *cg, char *const *specs, ecirun_error_t *err)
         sub++;
       if (strcmp (sub, "..") == 0 || strncmp (sub, "../", 3) == 0 || strstr (sub, "/../")
           || (strlen (sub) >= 3 && strcmp (sub + strlen (sub) - 3, "/..") == 0))
-        return make_error (err, 0, "exec --cgroup: `%s` leaves the container's cgroup", sub);
+        return make_error (err, 0,
+                           "exec --cgroup: %s is not a sub cgroup path (it leaves the "
+                           "container's cgroup)",
+                           sub);
       if (*sub == '\0')
         continue;
       dir = xasprintf ("%s/%s", h->dir, sub);
       if (stat (dir, &st) < 0 || !S_ISDIR (st.st_mode))
         return make_error (err, errno ? errno : ENOTDIR,
-                           "exec --cgroup: no sub-cgroup `%s` of the container in %s", sub,
-                           h->unified ? "cgroup2" : h->controllers);
+                           "exec --cgroup: no sub-cgroup `%s` of the container in %s (adding "
+                           "pid to %s/cgroup.procs)",
+                           sub, h->unified ? "cgroup2" : h->controllers, dir);
       free (h->dir);
       h->dir = TAKE_PTR (dir);
       {
