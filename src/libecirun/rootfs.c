@@ -279,6 +279,14 @@ finish_readonly_dev (int rootfd, const struct oci_config *c, ecirun_error_t *err
         continue;
       ro = readonly_dev (&c->mounts[i], &o);
       mount_opts_release (&o);
+      if (ro && c->process && c->process->terminal)
+        {
+          /* The console is bound over /dev/console later: the file must be there already. */
+          int f = fs_create_in_root (rootfd, "/dev/console", true, 0600, err);
+          if (f < 0)
+            return -1;
+          close (f);
+        }
       if (ro)
         {
           struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };

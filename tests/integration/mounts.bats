@@ -234,4 +234,15 @@ add_mount() {
 	assert_ok
 	assert_out_eq $'1\nnull-ok\n/dev/pts\nro-ok'
 	assert_nothing_left
+
+	# With a terminal: /dev/console is bound there too.
+	requires python3
+	setup_recvtty
+	update_config '.process.terminal = true'
+	set_cmd 'readlink /proc/self/fd/0; grep -c " /dev/console " /proc/self/mountinfo; echo console-end'
+	ecirun run -d --console-socket "$CONSOLE_SOCKET" ct2
+	assert_ok
+	wait_for_file 100 0.1 "$CONSOLE_OUT" "console-end"
+	output=$(tr -d '\r' <"$CONSOLE_OUT")
+	assert_out_match '/dev/pts/[0-9]+'$'\n''1'
 }
