@@ -6,6 +6,7 @@
 #include "syscalls.h"
 #include "utils.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -140,11 +141,16 @@ hook_verdict (const char *kind, size_t i, const char *path, int status, struct c
   if (WIFEXITED (status))
     reason = xasprintf ("exit status %d", WEXITSTATUS (status));
   else if (WIFSIGNALED (status))
-    reason
-        = xasprintf ("killed by signal %d (%s)", WTERMSIG (status), strsignal (WTERMSIG (status)));
+    {
+      /* "bad system call", as runc (Go) names signals. */
+      cleanup_free char *name = xstrdup (strsignal (WTERMSIG (status)));
+      for (char *c = name; *c; c++)
+        *c = (char)tolower ((unsigned char)*c);
+      reason = xasprintf ("killed by signal %d (%s)", WTERMSIG (status), name);
+    }
   else
     reason = xasprintf ("wait status %d", status);
-  return make_error (err, 0, "%s hook #%zu (`%s`) failed: %s%s%s%s%s", kind, i, path, reason,
+  return make_error (err, 0, "error running %s hook #%zu (`%s`): %s%s%s%s%s", kind, i, path, reason,
                      se[0] ? ": " : "", se, so[0] ? (se[0] ? ", stdout: " : ": stdout: ") : "", so);
 }
 

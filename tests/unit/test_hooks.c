@@ -76,7 +76,7 @@ main (void)
     struct hook_config h = { .path = "/bin/false" };
     rc = run (&h, HOOK_CREATE_RUNTIME, state, msg, sizeof (msg));
     TAP_OK (rc < 0, "/bin/false fails");
-    TAP_OK (strstr (msg, "createRuntime hook #0 (`/bin/false`) failed: exit status 1") != NULL,
+    TAP_OK (strstr (msg, "error running createRuntime hook #0 (`/bin/false`): exit status 1") != NULL,
             "the error names the kind, index, path and exit status");
   }
   {
@@ -166,7 +166,7 @@ main (void)
     struct hook_config h = { .path = "/bin/sh", .args = args };
     rc = run (&h, HOOK_POSTSTOP, state, msg, sizeof (msg));
     TAP_OK (rc < 0, "exit 3 fails");
-    TAP_OK (strstr (msg, "poststop hook #0 (`/bin/sh`) failed: exit status 3: boom: it broke")
+    TAP_OK (strstr (msg, "poststop hook #0 (`/bin/sh`): exit status 3: boom: it broke")
                 != NULL,
             "stderr is appended, trimmed");
     TAP_OK (strstr (msg, "stdout: to-stdout") != NULL, "stdout is included too");
