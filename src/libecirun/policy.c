@@ -424,6 +424,18 @@ host_path_problem (char *s, bool patterns)
   return NULL;
 }
 
+/* One error for entry i of the list v (freed) of `key`. */
+static int
+refuse_entry (struct cfg_ctx *c, const char *key, size_t i, const char *why, char **v)
+{
+  char path[CFG_PATH_MAX];
+
+  cfg_path_idx (path, key, i);
+  cfg_error (c, path, " %s, got \"%s\"", why, v[i]);
+  strv_free (v);
+  return -1;
+}
+
 /* restrictedMounts / allowedMounts: absolute, normalised host paths ('*' and the tokens only in
    allowedMounts patterns); a trailing '/' is dropped. */
 static int
@@ -438,15 +450,9 @@ get_mount_paths (struct cfg_ctx *c, yajl_val root, const char *key, bool pattern
   for (size_t i = 0; v[i]; i++)
     {
       const char *why = host_path_problem (v[i], patterns);
-      char path[CFG_PATH_MAX];
 
       if (why)
-        {
-          cfg_path_idx (path, key, i);
-          cfg_error (c, path, " %s, got \"%s\"", why, v[i]);
-          strv_free (v);
-          return -1;
-        }
+        return refuse_entry (c, key, i, why, v);
     }
   strv_free (*ret);
   *ret = v;
@@ -470,7 +476,6 @@ get_allowed_devices (struct cfg_ctx *c, yajl_val root, char ***ret)
     {
       struct device_id id;
       const char *why = NULL;
-      char path[CFG_PATH_MAX];
 
       if (v[i][0] == '/')
         {
@@ -483,12 +488,7 @@ get_allowed_devices (struct cfg_ctx *c, yajl_val root, char ***ret)
       else if (id.type == 'b')
         why = "names block devices, which are never given to containers";
       if (why)
-        {
-          cfg_path_idx (path, key, i);
-          cfg_error (c, path, " %s, got \"%s\"", why, v[i]);
-          strv_free (v);
-          return -1;
-        }
+        return refuse_entry (c, key, i, why, v);
     }
   strv_free (*ret);
   *ret = v;
