@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -122,6 +123,8 @@ struct pe_collect
   struct text f[F__MAX];
   struct text chain[C__MAX][MAX_DEPTH];
   size_t chain_len[C__MAX];
+  /* The load averages are sampled by the server's ticker thread and read by renders. */
+  pthread_mutex_t load_lock;
   struct pe_loadavg load;
   /* Parsed host files and scratch buffers, kept across renders (no allocation per read). */
   uint64_t *percpu_user, *percpu_sys;
@@ -253,6 +256,7 @@ pe_collect_free (struct pe_collect *c)
   free (c->percpu_sys);
   free (c->id);
   free (c->task_proc);
+  pthread_mutex_destroy (&c->load_lock);
   free (c);
 }
 
@@ -281,6 +285,7 @@ pe_collect_new (const struct pe_collect_config *cfg, struct pe_collect **ret, ec
   c->id = xstrdup (cfg->id ? cfg->id : "");
   c->task_proc = xstrdup (cfg->task_proc ? cfg->task_proc : dirs[D_HOST]);
   c->start_ns = cfg->start_ns;
+  pthread_mutex_init (&c->load_lock, NULL);
 
   for (int i = 0; i < D__MAX; i++)
     if (dirs[i]
@@ -423,9 +428,16 @@ pe_collect_mem (struct pe_collect *c, struct pe_host_meminfo *ret_host, struct p
   return 0;
 }
 
-/* The cpuset, the quota and, when usage is set, the CPU time used. */
+enum cpu_usage
+{
+  USAGE_NONE,
+  USAGE_TOTAL, /* usage_ns only */
+  USAGE_SPLIT, /* user, system, per CPU */
+};
+
+/* The cpuset, the quota and the CPU time used (as much of it as asked). */
 static void
-collect_cpu (struct pe_collect *c, struct pe_cpu *ret, bool usage)
+collect_cpu (struct pe_collect *c, struct pe_cpu *ret, enum cpu_usage usage)
 {
   const char *s;
 
@@ -464,13 +476,15 @@ collect_cpu (struct pe_collect *c, struct pe_cpu *ret, bool usage)
           ret->period_us = p;
         }
     }
-  if (!usage)
+  if (usage == USAGE_NONE)
     return;
 
   if (c->dirfd[D_CPUACCT] >= 0)
     {
       size_t nu, ns;
       ret->usage_ns = read_u64 (&c->f[F1_CPUACCT_USAGE]);
+      if (usage == USAGE_TOTAL)
+        return;
       ret->user_ns = read_u64 (&c->f[F1_CPUACCT_USER]);
       ret->system_ns = read_u64 (&c->f[F1_CPUACCT_SYS]);
       nu = parse_vector (text_read (&c->f[F1_CPUACCT_PERCPU_USER]), &c->percpu_user,
@@ -522,7 +536,7 @@ pe_collect_cpuview (struct pe_collect *c, struct pe_cpuview *ret)
 
   if (host_online (c, &online) < 0)
     return -EIO;
-  collect_cpu (c, &cpu, false);
+  collect_cpu (c, &cpu, USAGE_NONE);
   pe_cpu_select (&online, &cpu, ret);
   return 0;
 }
@@ -646,19 +660,16 @@ pe_collect_tasks (struct pe_collect *c, struct pe_tasks *ret)
   unsigned max_tid = 0;
 
   memset (ret, 0, sizeof (*ret));
-  if (c->dirfd[D_V2] >= 0 && faccessat (c->dirfd[D_V2], "cgroup.threads", R_OK, 0) == 0)
-    walk_tasks (c, c->dirfd[D_V2], "cgroup.threads", ret, &max_tid, 0);
-  else
-    {
-      /* Any v1 hierarchy the container has lists its tasks. */
-      static const enum dir order[] = { D_PIDS, D_CPU, D_CPUACCT, D_MEMORY, D_CPUSET, D_BLKIO };
-      for (size_t i = 0; i < ARRAY_SIZE (order); i++)
-        if (c->dirfd[order[i]] >= 0)
-          {
-            walk_tasks (c, c->dirfd[order[i]], "tasks", ret, &max_tid, 0);
-            break;
-          }
-    }
+  /* Any v1 hierarchy the container has lists its tasks; cgroup2 only when there is none (on a
+     hybrid host the container's cgroup2 directory may be the root, every task of the host). */
+  static const enum dir order[] = { D_PIDS, D_CPU, D_CPUACCT, D_MEMORY, D_CPUSET, D_BLKIO, D_V2 };
+  for (size_t i = 0; i < ARRAY_SIZE (order); i++)
+    if (c->dirfd[order[i]] >= 0)
+      {
+        walk_tasks (c, c->dirfd[order[i]], order[i] == D_V2 ? "cgroup.threads" : "tasks", ret,
+                    &max_tid, 0);
+        break;
+      }
   if (max_tid)
     ret->last_pid = ns_pid (c, max_tid);
   return 0;
@@ -676,13 +687,21 @@ uint64_t
 pe_collect_load_sample (struct pe_collect *c)
 {
   struct pe_tasks t;
-  uint64_t now = now_ns ();
+  uint64_t now = now_ns (), r;
+  bool due;
 
   /* Only count when a sample is due (the first call starts the clock). */
-  if (c->load.next_ns != 0 && now < c->load.next_ns)
-    return c->load.next_ns - now;
+  pthread_mutex_lock (&c->load_lock);
+  due = c->load.next_ns == 0 || now >= c->load.next_ns;
+  r = due ? 0 : c->load.next_ns - now;
+  pthread_mutex_unlock (&c->load_lock);
+  if (!due)
+    return r;
   pe_collect_tasks (c, &t);
-  return pe_loadavg_sample (&c->load, now, t.active);
+  pthread_mutex_lock (&c->load_lock);
+  r = pe_loadavg_sample (&c->load, now_ns (), t.active);
+  pthread_mutex_unlock (&c->load_lock);
+  return r;
 }
 
 /* ---- rendering ---- */
@@ -731,7 +750,7 @@ pe_collect_render (struct pe_collect *c, enum pe_file f, struct pe_buf *out)
     case PE_FILE_STAT:
       if (host_online (c, &online) < 0 || (s = text_read (&c->f[F_STAT])) == NULL)
         return -EIO;
-      collect_cpu (c, &cpu, true);
+      collect_cpu (c, &cpu, USAGE_SPLIT);
       pe_cpu_select (&online, &cpu, &view);
       pe_host_stat_parse (s, &hs);
       pe_render_stat (out, &hs, &view, &cpu, (unsigned)sysconf (_SC_CLK_TCK));
@@ -741,15 +760,21 @@ pe_collect_render (struct pe_collect *c, enum pe_file f, struct pe_buf *out)
     case PE_FILE_UPTIME:
       if (host_online (c, &online) < 0)
         return -EIO;
-      collect_cpu (c, &cpu, true);
+      collect_cpu (c, &cpu, USAGE_TOTAL);
       pe_cpu_select (&online, &cpu, &view);
       pe_render_uptime (out, now_ns (), c->start_ns, view.n, cpu.usage_ns);
       return 0;
 
     case PE_FILE_LOADAVG:
-      pe_collect_load_sample (c);
-      pe_collect_tasks (c, &tasks);
-      pe_render_loadavg (out, &c->load, tasks.running, tasks.total, tasks.last_pid);
+      {
+        struct pe_loadavg l;
+        pe_collect_load_sample (c);
+        pe_collect_tasks (c, &tasks);
+        pthread_mutex_lock (&c->load_lock);
+        l = c->load;
+        pthread_mutex_unlock (&c->load_lock);
+        pe_render_loadavg (out, &l, tasks.running, tasks.total, tasks.last_pid);
+      }
       return 0;
 
     case PE_FILE_DISKSTATS:

@@ -65,6 +65,16 @@ struct pe_tasks
   unsigned total, running, active, last_pid;
 };
 int pe_collect_tasks (struct pe_collect *c, struct pe_tasks *ret);
+/* The cgroup directories of process pid (its /proc/PID/cgroup on the cgroup mounts of this
+   mount namespace), for a server that is not told them. */
+struct pe_discovered
+{
+  char *v2, *v2_root, *memory, *cpu, *cpu_root, *cpuacct, *cpuset, *blkio, *pids;
+};
+int pe_collect_discover (pid_t pid, struct pe_discovered *ret, ecirun_error_t *err);
+void pe_discovered_apply (const struct pe_discovered *d, struct pe_collect_config *cfg);
+void pe_discovered_release (struct pe_discovered *d);
+
 /* Take a load sample now (every PE_LOAD_FREQ_NS); returns the ns until the next is due. */
 uint64_t pe_collect_load_sample (struct pe_collect *c);
 

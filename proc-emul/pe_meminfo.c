@@ -93,49 +93,105 @@ enum src
   V_ZERO, /* per-container counters that no cgroup file gives */
   V_STAT, /* one memory.stat counter */
 };
-static const struct
+/* Sorted by key (strcmp) for a binary search. */
+static const struct line
 {
   const char *key;
   enum src src;
   enum pe_memstat stat;
 } lines[] = {
-  { "MemTotal", V_TOTAL, 0 },
-  { "MemFree", V_FREE, 0 },
-  { "MemAvailable", V_AVAILABLE, 0 },
+  { "Active", V_ACTIVE, 0 },
+  { "Active(anon)", V_STAT, PE_MS_ACTIVE_ANON },
+  { "Active(file)", V_STAT, PE_MS_ACTIVE_FILE },
+  { "AnonHugePages", V_STAT, PE_MS_ANON_THP },
+  { "AnonPages", V_STAT, PE_MS_ANON },
   { "Buffers", V_BUFFERS, 0 },
   { "Cached", V_CACHED, 0 },
-  { "SwapCached", V_STAT, PE_MS_SWAPCACHED },
-  { "Active", V_ACTIVE, 0 },
-  { "Inactive", V_INACTIVE, 0 },
-  { "Active(anon)", V_STAT, PE_MS_ACTIVE_ANON },
-  { "Inactive(anon)", V_STAT, PE_MS_INACTIVE_ANON },
-  { "Active(file)", V_STAT, PE_MS_ACTIVE_FILE },
-  { "Inactive(file)", V_STAT, PE_MS_INACTIVE_FILE },
-  { "Unevictable", V_STAT, PE_MS_UNEVICTABLE },
-  { "Mlocked", V_ZERO, 0 },
-  { "SwapTotal", V_SWAP_TOTAL, 0 },
-  { "SwapFree", V_SWAP_FREE, 0 },
-  { "Zswap", V_STAT, PE_MS_ZSWAP },
-  { "Zswapped", V_STAT, PE_MS_ZSWAPPED },
   { "Dirty", V_STAT, PE_MS_FILE_DIRTY },
-  { "Writeback", V_STAT, PE_MS_FILE_WRITEBACK },
-  { "AnonPages", V_STAT, PE_MS_ANON },
-  { "Mapped", V_STAT, PE_MS_FILE_MAPPED },
-  { "Shmem", V_STAT, PE_MS_SHMEM },
-  { "KReclaimable", V_STAT, PE_MS_SLAB_RECLAIMABLE },
-  { "Slab", V_SLAB, 0 },
-  { "SReclaimable", V_STAT, PE_MS_SLAB_RECLAIMABLE },
-  { "SUnreclaim", V_STAT, PE_MS_SLAB_UNRECLAIMABLE },
-  { "KernelStack", V_STAT, PE_MS_KERNEL_STACK },
-  { "PageTables", V_STAT, PE_MS_PAGETABLES },
-  { "SecPageTables", V_STAT, PE_MS_SEC_PAGETABLES },
-  { "Percpu", V_STAT, PE_MS_PERCPU },
-  { "AnonHugePages", V_STAT, PE_MS_ANON_THP },
-  { "ShmemHugePages", V_STAT, PE_MS_SHMEM_THP },
-  { "ShmemPmdMapped", V_ZERO, 0 },
   { "FileHugePages", V_STAT, PE_MS_FILE_THP },
   { "FilePmdMapped", V_ZERO, 0 },
+  { "Inactive", V_INACTIVE, 0 },
+  { "Inactive(anon)", V_STAT, PE_MS_INACTIVE_ANON },
+  { "Inactive(file)", V_STAT, PE_MS_INACTIVE_FILE },
+  { "KReclaimable", V_STAT, PE_MS_SLAB_RECLAIMABLE },
+  { "KernelStack", V_STAT, PE_MS_KERNEL_STACK },
+  { "Mapped", V_STAT, PE_MS_FILE_MAPPED },
+  { "MemAvailable", V_AVAILABLE, 0 },
+  { "MemFree", V_FREE, 0 },
+  { "MemTotal", V_TOTAL, 0 },
+  { "Mlocked", V_ZERO, 0 },
+  { "PageTables", V_STAT, PE_MS_PAGETABLES },
+  { "Percpu", V_STAT, PE_MS_PERCPU },
+  { "SReclaimable", V_STAT, PE_MS_SLAB_RECLAIMABLE },
+  { "SUnreclaim", V_STAT, PE_MS_SLAB_UNRECLAIMABLE },
+  { "SecPageTables", V_STAT, PE_MS_SEC_PAGETABLES },
+  { "Shmem", V_STAT, PE_MS_SHMEM },
+  { "ShmemHugePages", V_STAT, PE_MS_SHMEM_THP },
+  { "ShmemPmdMapped", V_ZERO, 0 },
+  { "Slab", V_SLAB, 0 },
+  { "SwapCached", V_STAT, PE_MS_SWAPCACHED },
+  { "SwapFree", V_SWAP_FREE, 0 },
+  { "SwapTotal", V_SWAP_TOTAL, 0 },
+  { "Unevictable", V_STAT, PE_MS_UNEVICTABLE },
+  { "Writeback", V_STAT, PE_MS_FILE_WRITEBACK },
+  { "Zswap", V_STAT, PE_MS_ZSWAP },
+  { "Zswapped", V_STAT, PE_MS_ZSWAPPED },
 };
+#define NLINES (sizeof (lines) / sizeof (lines[0]))
+
+static const struct line *
+find_line (const char *key)
+{
+  size_t lo = 0, hi = NLINES;
+
+  while (lo < hi)
+    {
+      size_t mid = (lo + hi) / 2;
+      int c = strcmp (key, lines[mid].key);
+      if (c == 0)
+        return &lines[mid];
+      if (c < 0)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  return NULL;
+}
+
+bool
+pe_meminfo_selfcheck (void)
+{
+  for (size_t i = 1; i < NLINES; i++)
+    if (strcmp (lines[i - 1].key, lines[i].key) >= 0)
+      return false;
+  return true;
+}
+
+/* The kernel's show_val_kb: "Key:" padded to 16 columns, the value right-aligned in 8, then
+   " kB" (a longer value pushes on, as "%8lu" does). */
+static void
+put_kb_line (struct pe_buf *out, const char *key, uint64_t value)
+{
+  char line[64], digits[24];
+  size_t klen = strlen (key), n = 0, nd = 0;
+
+  if (klen > 30)
+    klen = 30;
+  memcpy (line, key, klen);
+  n = klen;
+  line[n++] = ':';
+  do
+    digits[nd++] = (char)('0' + value % 10);
+  while ((value /= 10) && nd < sizeof (digits));
+  while (n < 16)
+    line[n++] = ' ';
+  for (size_t pad = nd; pad < 8; pad++)
+    line[n++] = ' ';
+  while (nd)
+    line[n++] = digits[--nd];
+  memcpy (line + n, " kB\n", 4);
+  pe_buf_add (out, line, n + 4);
+}
 
 static uint64_t
 line_value (enum src src, enum pe_memstat stat, const struct pe_mem *mem,
@@ -180,21 +236,11 @@ pe_render_meminfo (struct pe_buf *out, const struct pe_host_meminfo *host, const
   for (size_t i = 0; i < host->n; i++)
     {
       const struct pe_meminfo_line *l = &host->lines[i];
-      bool done = false;
+      const struct line *e = mem->known && l->kb ? find_line (l->key) : NULL;
 
-      for (size_t j = 0; mem->known && l->kb && !done && j < sizeof (lines) / sizeof (lines[0]);
-           j++)
-        if (strcmp (l->key, lines[j].key) == 0)
-          {
-            char label[40];
-
-            /* The kernel's show_val_kb: the label padded to 16 columns, the value to 8. */
-            snprintf (label, sizeof (label), "%s:", l->key);
-            pe_buf_printf (out, "%-16s%8" PRIu64 " kB\n", label,
-                           line_value (lines[j].src, lines[j].stat, mem, &v));
-            done = true;
-          }
-      if (!done)
+      if (e)
+        put_kb_line (out, l->key, line_value (e->src, e->stat, mem, &v));
+      else
         pe_buf_add (out, host->text + l->off, l->len);
     }
 }

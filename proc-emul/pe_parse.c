@@ -360,61 +360,117 @@ pe_host_diskstats_release (struct pe_host_diskstats *d)
 
 /* ---- memory.stat ---- */
 
-static const struct
+/* memory.stat's lines by meaning, sorted by name for a binary search (v1 names its
+   hierarchical counters total_*). */
+struct memstat_name
 {
-  const char *v1, *v2;
-} memstat_names[PE_MS__MAX] = {
-  [PE_MS_ANON] = { "total_rss", "anon" },
-  [PE_MS_FILE] = { "total_cache", "file" },
-  [PE_MS_SHMEM] = { "total_shmem", "shmem" },
-  [PE_MS_FILE_MAPPED] = { "total_mapped_file", "file_mapped" },
-  [PE_MS_FILE_DIRTY] = { "total_dirty", "file_dirty" },
-  [PE_MS_FILE_WRITEBACK] = { "total_writeback", "file_writeback" },
-  [PE_MS_SWAPCACHED] = { "total_swapcached", "swapcached" },
-  [PE_MS_ANON_THP] = { "total_rss_huge", "anon_thp" },
-  [PE_MS_FILE_THP] = { NULL, "file_thp" },
-  [PE_MS_SHMEM_THP] = { NULL, "shmem_thp" },
-  [PE_MS_ACTIVE_ANON] = { "total_active_anon", "active_anon" },
-  [PE_MS_INACTIVE_ANON] = { "total_inactive_anon", "inactive_anon" },
-  [PE_MS_ACTIVE_FILE] = { "total_active_file", "active_file" },
-  [PE_MS_INACTIVE_FILE] = { "total_inactive_file", "inactive_file" },
-  [PE_MS_UNEVICTABLE] = { "total_unevictable", "unevictable" },
-  [PE_MS_SLAB_RECLAIMABLE] = { NULL, "slab_reclaimable" },
-  [PE_MS_SLAB_UNRECLAIMABLE] = { NULL, "slab_unreclaimable" },
-  [PE_MS_KERNEL_STACK] = { NULL, "kernel_stack" },
-  [PE_MS_PAGETABLES] = { NULL, "pagetables" },
-  [PE_MS_SEC_PAGETABLES] = { NULL, "sec_pagetables" },
-  [PE_MS_PERCPU] = { NULL, "percpu" },
-  [PE_MS_ZSWAP] = { NULL, "zswap" },
-  [PE_MS_ZSWAPPED] = { NULL, "zswapped" },
-  [PE_MS_SWAP] = { "total_swap", NULL },
-  [PE_MS_HIER_LIMIT] = { "hierarchical_memory_limit", NULL },
-  [PE_MS_HIER_MEMSW_LIMIT] = { "hierarchical_memsw_limit", NULL },
+  const char *name;
+  enum pe_memstat id;
 };
+static const struct memstat_name memstat_v1[] = {
+  { "hierarchical_memory_limit", PE_MS_HIER_LIMIT },
+  { "hierarchical_memsw_limit", PE_MS_HIER_MEMSW_LIMIT },
+  { "total_active_anon", PE_MS_ACTIVE_ANON },
+  { "total_active_file", PE_MS_ACTIVE_FILE },
+  { "total_cache", PE_MS_FILE },
+  { "total_dirty", PE_MS_FILE_DIRTY },
+  { "total_inactive_anon", PE_MS_INACTIVE_ANON },
+  { "total_inactive_file", PE_MS_INACTIVE_FILE },
+  { "total_mapped_file", PE_MS_FILE_MAPPED },
+  { "total_rss", PE_MS_ANON },
+  { "total_rss_huge", PE_MS_ANON_THP },
+  { "total_shmem", PE_MS_SHMEM },
+  { "total_swap", PE_MS_SWAP },
+  { "total_swapcached", PE_MS_SWAPCACHED },
+  { "total_unevictable", PE_MS_UNEVICTABLE },
+  { "total_writeback", PE_MS_FILE_WRITEBACK },
+};
+static const struct memstat_name memstat_v2[] = {
+  { "active_anon", PE_MS_ACTIVE_ANON },
+  { "active_file", PE_MS_ACTIVE_FILE },
+  { "anon", PE_MS_ANON },
+  { "anon_thp", PE_MS_ANON_THP },
+  { "file", PE_MS_FILE },
+  { "file_dirty", PE_MS_FILE_DIRTY },
+  { "file_mapped", PE_MS_FILE_MAPPED },
+  { "file_thp", PE_MS_FILE_THP },
+  { "file_writeback", PE_MS_FILE_WRITEBACK },
+  { "inactive_anon", PE_MS_INACTIVE_ANON },
+  { "inactive_file", PE_MS_INACTIVE_FILE },
+  { "kernel_stack", PE_MS_KERNEL_STACK },
+  { "pagetables", PE_MS_PAGETABLES },
+  { "percpu", PE_MS_PERCPU },
+  { "sec_pagetables", PE_MS_SEC_PAGETABLES },
+  { "shmem", PE_MS_SHMEM },
+  { "shmem_thp", PE_MS_SHMEM_THP },
+  { "slab_reclaimable", PE_MS_SLAB_RECLAIMABLE },
+  { "slab_unreclaimable", PE_MS_SLAB_UNRECLAIMABLE },
+  { "swapcached", PE_MS_SWAPCACHED },
+  { "unevictable", PE_MS_UNEVICTABLE },
+  { "zswap", PE_MS_ZSWAP },
+  { "zswapped", PE_MS_ZSWAPPED },
+};
+
+/* The entry named by s[0, len) in the sorted table t of n, or NULL. */
+static const struct memstat_name *
+memstat_find (const struct memstat_name *t, size_t n, const char *s, size_t len)
+{
+  size_t lo = 0, hi = n;
+
+  while (lo < hi)
+    {
+      size_t mid = (lo + hi) / 2;
+      int c = strncmp (s, t[mid].name, len);
+      if (c == 0 && t[mid].name[len] != '\0')
+        c = -1;
+      if (c == 0)
+        return &t[mid];
+      if (c < 0)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  return NULL;
+}
+
+bool
+pe_memstat_selfcheck (void)
+{
+  for (size_t i = 1; i < sizeof (memstat_v1) / sizeof (memstat_v1[0]); i++)
+    if (strcmp (memstat_v1[i - 1].name, memstat_v1[i].name) >= 0)
+      return false;
+  for (size_t i = 1; i < sizeof (memstat_v2) / sizeof (memstat_v2[0]); i++)
+    if (strcmp (memstat_v2[i - 1].name, memstat_v2[i].name) >= 0)
+      return false;
+  return true;
+}
 
 void
 pe_memstat_parse (const char *text, bool v2, uint64_t ret[PE_MS__MAX])
 {
+  const struct memstat_name *t = v2 ? memstat_v2 : memstat_v1;
+  size_t n = v2 ? sizeof (memstat_v2) / sizeof (memstat_v2[0])
+                : sizeof (memstat_v1) / sizeof (memstat_v1[0]);
   const char *line, *next;
 
   for (size_t i = 0; i < PE_MS__MAX; i++)
     ret[i] = PE_UNKNOWN;
   for (line = text; *line; line = next)
     {
-      const char *eol = strchr (line, '\n'), *sp = strchr (line, ' ');
-      next = eol ? eol + 1 : line + strlen (line);
-      if (sp == NULL || sp > next)
-        continue;
-      for (size_t i = 0; i < PE_MS__MAX; i++)
-        {
-          const char *name = v2 ? memstat_names[i].v2 : memstat_names[i].v1;
-          const char *p = sp;
-          uint64_t v;
+      const char *eol = strchr (line, '\n'), *sp;
+      const struct memstat_name *m;
+      uint64_t v;
 
-          if (name && strlen (name) == (size_t)(sp - line) && memcmp (name, line, sp - line) == 0
-              && take_u64 (&p, &v))
-            ret[i] = v;
-        }
+      next = eol ? eol + 1 : line + strlen (line);
+      sp = memchr (line, ' ', (size_t)(next - line));
+      if (sp == NULL)
+        continue;
+      /* v1 has every counter twice, the cgroup's own and total_*: only the latter count. */
+      if (!v2 && line[0] != 't' && line[0] != 'h')
+        continue;
+      m = memstat_find (t, n, line, (size_t)(sp - line));
+      if (m && take_u64 (&sp, &v))
+        ret[m->id] = v;
     }
 }
 

@@ -142,6 +142,9 @@ enum pe_memstat
   PE_MS__MAX,
 };
 void pe_memstat_parse (const char *text, bool v2, uint64_t ret[PE_MS__MAX]);
+/* The renderers' lookup tables are sorted (for the unit tests). */
+bool pe_memstat_selfcheck (void);
+bool pe_meminfo_selfcheck (void);
 
 struct pe_mem
 {

@@ -366,6 +366,50 @@ test_meminfo_pure (void)
   pe_host_meminfo_release (&host);
 }
 
+/* Every per-container line is computed, none copied from the host: with a known, empty cgroup
+   of a 1 MiB limit each of them says 0 (or the limit). */
+static void
+test_meminfo_every_line (void)
+{
+  static const char *const zero[] = {
+    "Buffers",        "Cached",         "SwapCached",    "Active",         "Inactive",
+    "Active(anon)",   "Inactive(anon)", "Active(file)",  "Inactive(file)", "Unevictable",
+    "Mlocked",        "SwapTotal",      "SwapFree",      "Zswap",          "Zswapped",
+    "Dirty",          "Writeback",      "AnonPages",     "Mapped",         "Shmem",
+    "KReclaimable",   "Slab",           "SReclaimable",  "SUnreclaim",     "KernelStack",
+    "PageTables",     "SecPageTables",  "Percpu",        "AnonHugePages",  "ShmemHugePages",
+    "ShmemPmdMapped", "FileHugePages",  "FilePmdMapped",
+  };
+  cleanup_free char *host_text = slurp ("host/meminfo");
+  struct pe_host_meminfo host;
+  struct pe_mem mem;
+  struct pe_buf b = { 0 };
+  bool ok = true;
+
+  TAP_OK (pe_meminfo_selfcheck () && pe_memstat_selfcheck (), "meminfo tables sorted");
+  pe_host_meminfo_parse (host_text, &host);
+  pe_mem_init (&mem);
+  mem.known = true;
+  mem.limit = 1 << 20;
+  mem.usage = 0;
+  for (size_t i = 0; i < PE_MS__MAX; i++)
+    mem.stat[i] = 0;
+  mem.stat[PE_MS_HIER_LIMIT] = mem.stat[PE_MS_HIER_MEMSW_LIMIT] = PE_UNKNOWN;
+  pe_render_meminfo (&b, &host, &mem);
+  for (size_t i = 0; i < ARRAY_SIZE (zero); i++)
+    if (meminfo_kb (b.data, zero[i]) != 0)
+      {
+        printf ("#   %s: %lld\n", zero[i], meminfo_kb (b.data, zero[i]));
+        ok = false;
+      }
+  TAP_OK (ok, "meminfo: every per-container line comes from the cgroup (all 0 when it is empty)");
+  TAP_OK (meminfo_kb (b.data, "MemTotal") == 1024 && meminfo_kb (b.data, "MemFree") == 1024
+              && meminfo_kb (b.data, "MemAvailable") == 1024,
+          "meminfo: an empty 1 MiB cgroup is 1024 kB total, free, available");
+  pe_buf_free (&b);
+  pe_host_meminfo_release (&host);
+}
+
 static void
 test_swap (void)
 {
@@ -812,6 +856,7 @@ main (void)
   test_meminfo_v2 ();
   test_v2_ancestors ();
   test_meminfo_pure ();
+  test_meminfo_every_line ();
   test_swap ();
   test_cpuset ();
   test_cpu_select ();
