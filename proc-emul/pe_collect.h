@@ -46,6 +46,8 @@ enum pe_file
   PE_FILE__MAX,
 };
 
+/* A collector belongs to one thread (its file buffers are reused), except for
+   pe_collect_tasks and pe_collect_load_sample, which another thread may call too. */
 struct pe_collect;
 int pe_collect_new (const struct pe_collect_config *cfg, struct pe_collect **ret,
                     ecirun_error_t *err);

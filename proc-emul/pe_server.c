@@ -4,6 +4,7 @@
    size, so readers that stat first still read it all). */
 #include <config.h>
 #include "pe_server.h"
+#include "policy.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -17,6 +18,16 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The admin policy's switches are these groups, bit for bit. */
+_Static_assert (POLICY_EMULATE_MEMORY == PROCEMUL_MEMORY && POLICY_EMULATE_CPU == PROCEMUL_CPU
+                    && POLICY_EMULATE_UPTIME == PROCEMUL_UPTIME
+                    && POLICY_EMULATE_LOADAVG == PROCEMUL_LOADAVG
+                    && POLICY_EMULATE_DISKSTATS == PROCEMUL_DISKSTATS
+                    && POLICY_EMULATE_SYSCTL == PROCEMUL_SYSCTL
+                    && POLICY_EMULATE_SYS_KERNEL == PROCEMUL_SYS_KERNEL
+                    && POLICY_EMULATE_DMI == PROCEMUL_DMI && POLICY_EMULATE_ALL == PROCEMUL_ALL,
+                "policy.h and procemul.h disagree on the emulation groups");
 
 /* ---- the static tree ---- */
 
@@ -484,7 +495,7 @@ procemul_server_new (const struct procemul_config *cfg, int fuse_fd, struct proc
   s->init_pid = cfg->init_pid;
   s->uid = cfg->uid;
   s->gid = cfg->gid;
-  s->groups = cfg->groups ? cfg->groups & PROCEMUL_ALL : PROCEMUL_ALL;
+  s->groups = cfg->groups & PROCEMUL_ALL;
   clock_gettime (CLOCK_REALTIME, &s->start);
 
   /* The container booted when its init started; the pidfd proves the pid still names it. */
@@ -550,6 +561,32 @@ procemul_server_stop (struct procemul_server *s)
     pthread_kill (s->thread, PROCEMUL_WAKE_SIGNAL);
 }
 
+/* Serve on the container's CPUs (called by the serving thread only): its readers wake the server where they run (a wake-up on an
+   idle other CPU costs several times a FUSE round trip on a VM), and a container reading in
+   a tight loop spends its own CPUs. Failures (a sidecar confined elsewhere) are harmless. */
+static void
+pin_to_container (struct procemul_server *s)
+{
+  struct pe_cpuview v;
+  cpu_set_t set;
+  bool any = false;
+
+  if (pe_collect_cpuview (s->collect, &v) < 0)
+    return;
+  CPU_ZERO (&set);
+  for (unsigned c = pe_cpuset_next (&v.allowed, 0); c < PE_MAX_CPUS && c < CPU_SETSIZE;
+       c = pe_cpuset_next (&v.allowed, c + 1))
+    {
+      CPU_SET (c, &set);
+      any = true;
+    }
+  if (any && !CPU_EQUAL (&set, &s->pinned))
+    {
+      if (pthread_setaffinity_np (s->thread, sizeof (set), &set) == 0)
+        s->pinned = set;
+    }
+}
+
 static void
 on_wake (int sig)
 {
@@ -590,6 +627,7 @@ procemul_server_run (struct procemul_server *s, ecirun_error_t *err)
   struct sigaction sa = { .sa_handler = on_wake }; /* no SA_RESTART: read returns EINTR */
   sigset_t wake;
   pthread_t tick;
+  time_t last_pin;
   int ret = 0, r;
 
   /* /proc/sys/net, kernel.hostname, kernel.shm* follow the reader's namespaces: this thread's. */
@@ -603,6 +641,13 @@ procemul_server_run (struct procemul_server *s, ecirun_error_t *err)
   sigaddset (&wake, PROCEMUL_WAKE_SIGNAL);
   pthread_sigmask (SIG_UNBLOCK, &wake, NULL);
   s->thread = pthread_self ();
+  CPU_ZERO (&s->pinned);
+  pin_to_container (s);
+  {
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC_COARSE, &now);
+    last_pin = now.tv_sec;
+  }
   atomic_store (&s->running, true);
   if ((r = pthread_create (&tick, NULL, ticker, s)) != 0)
     {
@@ -622,6 +667,17 @@ procemul_server_run (struct procemul_server *s, ecirun_error_t *err)
           ret = make_error (err, -r, "proc-emul: read /dev/fuse");
           break;
         }
+      /* A cpuset can change (update --cpuset-cpus): follow it, every few seconds of serving.
+         The collector is this thread's only. */
+      {
+        struct timespec now;
+        clock_gettime (CLOCK_MONOTONIC_COARSE, &now);
+        if (now.tv_sec - last_pin >= 5)
+          {
+            pin_to_container (s);
+            last_pin = now.tv_sec;
+          }
+      }
       fuse_session_process_buf (s->se, &buf);
       if (fuse_session_exited (s->se))
         break;

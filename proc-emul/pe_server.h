@@ -5,6 +5,7 @@
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
@@ -60,6 +61,7 @@ struct procemul_server
   int stop_efd; /* wakes the ticker */
   atomic_bool stopping, running;
   pthread_t thread; /* the one in procemul_server_run */
+  cpu_set_t pinned; /* its affinity: the container's CPUs */
   struct pe_collect *collect;
   unsigned groups;
   uid_t uid;

@@ -64,7 +64,7 @@ parse_groups (const char *list, unsigned *ret)
 int
 main (int argc, char **argv)
 {
-  struct procemul_config cfg = { .id = "procemul-test" };
+  struct procemul_config cfg = { .id = "procemul-test", .groups = PROCEMUL_ALL };
   struct pe_discovered d;
   ecirun_error_t err = NULL;
   const char *target = NULL;
@@ -82,8 +82,6 @@ main (int argc, char **argv)
         {
           if (parse_groups (argv[++i], &cfg.groups) < 0)
             return 2;
-          if (cfg.groups == 0)
-            cfg.groups = PROCEMUL_ALL + 1; /* none: nothing below the root */
         }
       else if (argv[i][0] != '-' && target == NULL)
         target = argv[i];
