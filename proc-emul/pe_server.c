@@ -20,14 +20,14 @@
 #include <unistd.h>
 
 /* The admin policy's switches are these groups, bit for bit. */
-_Static_assert (POLICY_EMULATE_MEMORY == PROCEMUL_MEMORY && POLICY_EMULATE_CPU == PROCEMUL_CPU
-                    && POLICY_EMULATE_UPTIME == PROCEMUL_UPTIME
-                    && POLICY_EMULATE_LOADAVG == PROCEMUL_LOADAVG
-                    && POLICY_EMULATE_DISKSTATS == PROCEMUL_DISKSTATS
-                    && POLICY_EMULATE_SYSCTL == PROCEMUL_SYSCTL
-                    && POLICY_EMULATE_SYS_KERNEL == PROCEMUL_SYS_KERNEL
-                    && POLICY_EMULATE_DMI == PROCEMUL_DMI && POLICY_EMULATE_ALL == PROCEMUL_ALL,
-                "policy.h and procemul.h disagree on the emulation groups");
+_Static_assert(POLICY_EMULATE_MEMORY == PROCEMUL_MEMORY && POLICY_EMULATE_CPU == PROCEMUL_CPU
+                   && POLICY_EMULATE_UPTIME == PROCEMUL_UPTIME
+                   && POLICY_EMULATE_LOADAVG == PROCEMUL_LOADAVG
+                   && POLICY_EMULATE_DISKSTATS == PROCEMUL_DISKSTATS
+                   && POLICY_EMULATE_SYSCTL == PROCEMUL_SYSCTL
+                   && POLICY_EMULATE_SYS_KERNEL == PROCEMUL_SYS_KERNEL
+                   && POLICY_EMULATE_DMI == PROCEMUL_DMI && POLICY_EMULATE_ALL == PROCEMUL_ALL,
+               "policy.h and procemul.h disagree on the emulation groups");
 
 /* ---- the static tree ---- */
 
@@ -561,9 +561,10 @@ procemul_server_stop (struct procemul_server *s)
     pthread_kill (s->thread, PROCEMUL_WAKE_SIGNAL);
 }
 
-/* Serve on the container's CPUs (called by the serving thread only): its readers wake the server where they run (a wake-up on an
-   idle other CPU costs several times a FUSE round trip on a VM), and a container reading in
-   a tight loop spends its own CPUs. Failures (a sidecar confined elsewhere) are harmless. */
+/* Serve on the container's CPUs (called by the serving thread only): its readers wake the server
+   where they run (a wake-up on an idle other CPU costs several times a FUSE round trip on a VM),
+   and a container reading in a tight loop spends its own CPUs. Failures (a sidecar confined
+   elsewhere) are harmless. */
 static void
 pin_to_container (struct procemul_server *s)
 {

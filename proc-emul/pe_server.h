@@ -41,9 +41,9 @@ struct pe_handle
   enum
   {
     PE_H_BUF,    /* a rendered snapshot */
-    PE_H_FD,     /* a sysctl of the container's namespaces, read and written as it is */
+    PE_H_FD,     /* a sysctl of the container's namespaces, read-only: read as it is */
     PE_H_VIRT,   /* a virtualised sysctl: snapshot for reads, writes validated and kept */
-    PE_H_HELPER, /* a sysctl of its user or pid namespace: writes through a helper */
+    PE_H_HELPER, /* a sysctl of its namespaces open for writing: writes through the helper */
     PE_H_DIR,
   } kind;
   char *data;

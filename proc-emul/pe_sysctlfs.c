@@ -141,7 +141,8 @@ child_report (int wfd, int e, const char *data, size_t len)
 
 /* In a forked child (async-signal-safe calls only: the server may have threads): enter the
    container's user namespace (and pid namespace, then fork once more so that it is the
-   active one), open the sysctl there, read it or write wbuf, report errno and the text. */
+   active one), open the sysctl there, read it or write wbuf, report errno and the text. The
+   child inherits the serving thread's network, IPC and UTS namespaces: the container's. */
 static void
 helper_child (struct procemul_server *s, int wfd, const struct pe_snode *n, const char *wbuf,
               size_t wlen, off_t off)
@@ -411,6 +412,14 @@ read_host (struct procemul_server *s, const struct pe_snode *n, char **ret, size
   return r;
 }
 
+/* Sysctls whose text holds user or group IDs, shown in the reader's user namespace: read as
+   the container's root. */
+static bool
+ids_inside (const char *path)
+{
+  return strcmp (path, "net/ipv4/ping_group_range") == 0;
+}
+
 int
 pe_sysctlfs_open (struct procemul_server *s, size_t idx, int flags, struct pe_handle *h)
 {
@@ -438,8 +447,19 @@ pe_sysctlfs_open (struct procemul_server *s, size_t idx, int flags, struct pe_ha
   switch (n->cls)
     {
     case PE_SYSCTL_NS:
-      /* The container's own sysctl, as the kernel serves it (its checks, its offsets). */
-      fd = open_below (s->sysfd, n->path, acc);
+      /* The container's own sysctl, as the kernel serves it: read here (this thread is in its
+         namespaces), written by the helper as the container's root, so that the kernel's
+         capability checks and ID translations are those of its user namespace, not the
+         server's. */
+      if (wr || ids_inside (n->path))
+        {
+          h->kind = PE_H_HELPER;
+          if (!rd)
+            return 0;
+          return ids_inside (n->path) ? helper_io (s, n, NULL, 0, 0, &h->data, &h->len)
+                                      : read_host (s, n, &h->data, &h->len);
+        }
+      fd = open_below (s->sysfd, n->path, O_RDONLY);
       if (fd < 0)
         return -errno;
       h->kind = PE_H_FD;
@@ -486,10 +506,6 @@ pe_sysctlfs_write (struct procemul_server *s, struct pe_handle *h, const char *b
     return -EIO;
   switch (h->kind)
     {
-    case PE_H_FD:
-      r = pwrite (h->fd, buf, size, off);
-      return r < 0 ? -errno : r;
-
     case PE_H_HELPER:
       r = helper_io (s, n, buf, size, off, NULL, NULL);
       return r < 0 ? r : (ssize_t)size;
@@ -511,6 +527,7 @@ pe_sysctlfs_write (struct procemul_server *s, struct pe_handle *h, const char *b
         pe_sysctl_store_set (&s->store, n->entry, value);
       return (ssize_t)size;
 
+    case PE_H_FD:
     case PE_H_BUF:
     case PE_H_DIR:
       break;

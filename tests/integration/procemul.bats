@@ -217,6 +217,11 @@ print(st.st_size, len(lines), len(whole.decode().splitlines()))
 	assert_eq "$(cat "$MNT/proc/sys/net/ipv4/ip_forward")" 1 "the container's ip_forward"
 	assert_eq "$(nsenter -t "$INIT" -n cat /proc/sys/net/ipv4/ip_forward)" 1 "ip_forward in its network namespace"
 	assert_eq "$(cat /proc/sys/net/ipv4/ip_forward)" "$host_fwd" "the host's ip_forward"
+	# Written as the container's root: IDs are its own (the host's would be its block's).
+	xsh "echo '0 0' > $MNT/proc/sys/net/ipv4/ping_group_range"
+	assert_ok
+	assert_eq "$(nsenter -t "$INIT" -U -n --preserve-credentials cat /proc/sys/net/ipv4/ping_group_range | tr -s '\t ' ' ')" "0 0" "ping_group_range inside"
+	assert_eq "$(tr -s '\t ' ' ' <"$MNT/proc/sys/net/ipv4/ping_group_range")" "0 0" "ping_group_range served"
 	# user.* is the container's user namespace's; ns_last_pid its pid namespace's.
 	xsh "echo 77 > $MNT/proc/sys/user/max_user_namespaces"
 	assert_ok
