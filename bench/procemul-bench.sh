@@ -79,7 +79,6 @@ cc -O2 -static -o "$WORK/readloop" "$HERE/readloop.c" 2>/dev/null ||
 # The container's cgroup, below the bench's own in each hierarchy.
 enter=""
 if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-	own=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
 	# A cgroup with processes cannot enable controllers for its children: use the root.
 	d=/sys/fs/cgroup$CG
 	for c in memory cpu cpuset io pids; do echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true; done
@@ -90,7 +89,6 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 	echo "100000 100000" >"$d/cpu.max"
 	echo 0 >"$d/cpuset.cpus"
 	enter="echo \$\$ > $d/cgroup.procs;"
-	: "$own"
 else
 	for c in memory cpu cpuacct cpuset blkio pids; do
 		own=$(awk -F: -v c="$c" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/self/cgroup)
@@ -112,7 +110,6 @@ else
 		enter="$enter echo \$\$ > $d/cgroup.procs;"
 	done
 fi
-# Removed in reverse order of creation (children are none).
 sh -c "$enter exec sleep 100000" &
 INIT=$!
 for _ in $(seq 50); do [ "$(cat /proc/$INIT/comm 2>/dev/null)" = sleep ] && break; sleep 0.1; done

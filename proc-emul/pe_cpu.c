@@ -295,6 +295,10 @@ pe_render_stat (struct pe_buf *out, const struct pe_host_stat *host, const struc
   for (unsigned i = 0; i < view->n; i++)
     for (unsigned f = 0; f < PE_STAT_FIELDS; f++)
       total.f[f] += lines[i].f[f];
+  /* The host's own view (no cgroup times, every CPU): its total line, which the kernel rounds
+     from the sum of nanoseconds rather than summing the lines. */
+  if (!percpu && !totals && view->n == host->n && host->total.nf)
+    total = host->total;
 
   put_cpu_line (out, "cpu ", &total);
   for (unsigned i = 0; i < view->n; i++)

@@ -629,6 +629,24 @@ test_stat (void)
   }
   pe_collect_free (c);
 
+  /* No cgroup CPU times and every CPU: the host's file to the byte. */
+  {
+    struct pe_host_stat hs;
+    struct pe_cpuview v;
+    struct pe_cpu cpu;
+    struct pe_cpuset online;
+    struct pe_buf b = { 0 };
+
+    pe_host_stat_parse (host_text, &hs);
+    pe_cpuset_parse ("0-1", &online);
+    pe_cpu_init (&cpu);
+    pe_cpu_select (&online, &cpu, &v);
+    pe_render_stat (&b, &hs, &v, &cpu, 100);
+    TAP_STR_EQ (b.data, host_text, "stat without cgroup times, every CPU: the host's file");
+    pe_buf_free (&b);
+    pe_host_stat_release (&hs);
+  }
+
   /* v2 totals over 2 CPUs: spread, and nothing lost. */
   {
     struct pe_host_stat hs;
