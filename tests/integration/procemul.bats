@@ -204,10 +204,12 @@ print(st.st_size, len(lines), len(whole.decode().splitlines()))
 @test "procemul: namespaced sysctls are the container's namespaces'" {
 	requires userns
 	# A process in its own user, network, UTS and pid namespaces stands for the container.
-	unshare -U -n -u -p -f --map-root-user sh -c 'hostname pe-ctr; exec sleep 1000' &
+	# --kill-child: the sleep dies with unshare, which teardown kills.
+	unshare -U -n -u -p -f --kill-child --map-root-user sh -c 'hostname pe-ctr; exec sleep 1000' &
 	track_pid $!
 	retry 50 0.1 pgrep -P $! -x sleep >/dev/null
 	INIT=$(pgrep -P $! -x sleep)
+	track_pid "$INIT"
 	start_server
 	assert_eq "$(cat "$MNT/proc/sys/kernel/hostname")" pe-ctr "kernel.hostname"
 	local host_fwd
