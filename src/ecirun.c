@@ -105,7 +105,10 @@ usage (FILE *out)
            "                          numbers: host path patterns (the nodes they name) or\n"
            "                          \"c MAJOR:MINOR\" (default: the standard nodes,\n"
            "                          /dev/fuse, /dev/net/tun); raw block devices and\n"
-           "                          /dev/mem, kmem, port never\n");
+           "                          /dev/mem, kmem, port never\n"
+           "  emulation               true (default), false, or {memory, cpu, uptime,\n"
+           "                          loadavg, diskstats, sysctl, sysKernel, dmi: bool}: the\n"
+           "                          /proc and /sys portions the container sees as its own\n");
 }
 
 void
