@@ -121,7 +121,11 @@ usage (FILE *out)
            "                          block devices, /dev/sg*, bsg, /dev/ng* and /dev/mem,\n"
            "                          kmem, port never\n"
            "  eciExceptions           ECI mode (ecirun-eci): containers that run on the\n"
-           "                          original runtime, by --root and annotations (none)\n");
+           "                          original runtime, by --root and annotations (none)\n"
+
+           "  emulation               true (default), false, or {memory, cpu, uptime,\n"
+           "                          loadavg, diskstats, sysctl, sysKernel, dmi: bool}: the\n"
+           "                          /proc and /sys portions the container sees as its own\n");
 }
 
 void

@@ -17,18 +17,16 @@
 /* Far larger than any policy; a bound so a wrong path cannot make us read forever. */
 #define POLICY_MAX_SIZE (1u << 20)
 
-static const char *const top_keys[] = { "idPool",
-                                        "blockSize",
-                                        "onExhaustion",
-                                        "stateDir",
-                                        "idmapFallback",
-                                        "hostDirMapping",
-                                        "restrictedMounts",
-                                        "allowedMounts",
-                                        "allowedDevices",
-                                        "eciExceptions",
-                                        NULL };
+static const char *const top_keys[]
+    = { "idPool",         "blockSize",      "onExhaustion",     "stateDir",
+        "idmapFallback",  "hostDirMapping", "restrictedMounts", "allowedMounts",
+        "allowedDevices", "eciExceptions",  "emulation",        NULL };
 static const char *const eci_exception_keys[] = { "root", "annotations", NULL };
+
+/* The members of "emulation", in POLICY_EMULATE_* bit order. */
+static const char *const emulation_keys[] = {
+  "memory", "cpu", "uptime", "loadavg", "diskstats", "sysctl", "sysKernel", "dmi", NULL,
+};
 
 /* The host devices a container may get through linux.devices (--device, and every host
    device that --privileged lists), by the numbers of these host nodes: what the defaults
@@ -397,6 +395,7 @@ policy_defaults (struct ecirun_policy *p, const char *origin)
   p->restricted_mounts = strv_dup (default_restricted_mounts);
   p->allowed_mounts = strv_dup (default_allowed_mounts);
   p->allowed_devices = strv_dup (default_allowed_devices);
+  p->emulation = POLICY_EMULATE_ALL;
 }
 
 /* What is wrong with an absolute, normalised host path (a trailing '/' is dropped from s), or
@@ -516,6 +515,37 @@ get_eci_exception (struct cfg_ctx *c, yajl_val e, const char *path, size_t i, vo
   return cfg_string_map (c, e, "annotations", path, &x->annotations);
 }
 
+/* emulation: true (every group, the default), false (none), or an object of booleans, one per
+   group, an absent one on. */
+static int
+get_emulation (struct cfg_ctx *c, yajl_val root, unsigned *ret)
+{
+  yajl_val v = cfg_get (root, "emulation");
+
+  if (v == NULL)
+    return 0;
+  if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
+    {
+      *ret = YAJL_IS_TRUE (v) ? POLICY_EMULATE_ALL : 0;
+      return 0;
+    }
+  if (!YAJL_IS_OBJECT (v))
+    return cfg_error (c, "emulation", " must be a boolean or an object of booleans");
+  if (check_keys (c, v, "emulation", emulation_keys) < 0)
+    return -1;
+  for (size_t i = 0; emulation_keys[i]; i++)
+    {
+      bool on = true;
+      if (cfg_bool (c, v, emulation_keys[i], "emulation", &on) < 0)
+        return -1;
+      if (on)
+        *ret |= 1u << i;
+      else
+        *ret &= ~(1u << i);
+    }
+  return 0;
+}
+
 static int
 parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const char *subuid_path,
             const char *subgid_path)
@@ -552,7 +582,8 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
     return cfg_error (c, "stateDir", " must be an absolute path, got \"%s\"", p->state_dir);
   if (get_mount_paths (c, root, "restrictedMounts", false, &p->restricted_mounts) < 0
       || get_mount_paths (c, root, "allowedMounts", true, &p->allowed_mounts) < 0
-      || get_allowed_devices (c, root, &p->allowed_devices) < 0)
+      || get_allowed_devices (c, root, &p->allowed_devices) < 0
+      || get_emulation (c, root, &p->emulation) < 0)
     return -1;
   p->eci_exceptions
       = xmalloc0 ((cfg_array_len (root, "eciExceptions") + 1) * sizeof (*p->eci_exceptions));
@@ -774,6 +805,14 @@ policy_gen (yajl_gen g, const struct ecirun_policy *p)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
+  gen_str (g, "emulation");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; emulation_keys[i]; i++)
+    {
+      gen_str (g, emulation_keys[i]);
+      yajl_gen_bool (g, (p->emulation >> i) & 1);
+    }
+  yajl_gen_map_close (g);
   yajl_gen_map_close (g);
 }
 

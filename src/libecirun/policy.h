@@ -71,10 +71,23 @@ struct ecirun_policy
   } * eci_exceptions;
   size_t n_eci_exceptions;
 
-  /* Reserved for later keys (emulation switches): parsed by nobody yet, always false, so the
-     file refuses those keys as unknown. */
-  bool emulate_proc, emulate_sys;
+  /* emulation: the /proc and /sys groups the sidecar emulates, POLICY_EMULATE_* bits (all
+     by default). */
+  unsigned emulation;
 };
+
+/* The groups of "emulation" (docs/policy.md); the same bits as proc-emul's
+   enum procemul_group, which the sidecar hands to the server as they are. */
+#define POLICY_EMULATE_MEMORY     (1u << 0) /* /proc/meminfo, /proc/swaps, sysinfo's memory */
+#define POLICY_EMULATE_CPU        (1u << 1) /* /proc/cpuinfo, /proc/stat, cpu/online */
+#define POLICY_EMULATE_UPTIME     (1u << 2) /* /proc/uptime, sysinfo's uptime */
+#define POLICY_EMULATE_LOADAVG    (1u << 3) /* /proc/loadavg, sysinfo's loads and procs */
+#define POLICY_EMULATE_DISKSTATS  (1u << 4) /* /proc/diskstats */
+#define POLICY_EMULATE_SYSCTL     (1u << 5) /* /proc/sys */
+#define POLICY_EMULATE_SYS_KERNEL (1u << 6) /* empty /sys/kernel/{security,debug,tracing,config}   \
+                                             */
+#define POLICY_EMULATE_DMI (1u << 7)        /* /sys/devices/virtual/dmi/id/product_uuid */
+#define POLICY_EMULATE_ALL ((1u << 8) - 1)
 
 /* Load the policy from $ECIRUN_POLICY or /etc/ecirun/ecirun.json; the pool defaults come from
    $ECIRUN_SUBUID / $ECIRUN_SUBGID or /etc/subuid and /etc/subgid. On error *ret is left

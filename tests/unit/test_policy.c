@@ -79,6 +79,7 @@ test_defaults (void)
   TAP_OK (!p.idmap_chown_fallback, "defaults: idmapFallback none");
   TAP_OK (p.on_exhaustion == POLICY_EXHAUSTION_REFUSE, "defaults: onExhaustion refuse");
   TAP_STR_EQ (p.path, missing, "defaults: path kept for messages");
+  TAP_OK (p.emulation == POLICY_EMULATE_ALL, "defaults: every emulation group on");
   policy_release (&p);
 
   /* An empty object is the defaults too, but from a file. */
@@ -259,6 +260,52 @@ test_allowed_devices (void)
   policy_release (&p);
 }
 
+/* emulation: true, false, or one boolean per group (absent ones on). */
+static void
+test_emulation (void)
+{
+  static const struct
+  {
+    const char *json;
+    unsigned want;
+  } cases[] = {
+    { "{}", POLICY_EMULATE_ALL },
+    { "{\"emulation\": null}", POLICY_EMULATE_ALL },
+    { "{\"emulation\": true}", POLICY_EMULATE_ALL },
+    { "{\"emulation\": false}", 0 },
+    { "{\"emulation\": {}}", POLICY_EMULATE_ALL },
+    { "{\"emulation\": {\"sysctl\": false}}", POLICY_EMULATE_ALL & ~POLICY_EMULATE_SYSCTL },
+    { "{\"emulation\": {\"memory\": false, \"cpu\": false, \"dmi\": true}}",
+      POLICY_EMULATE_ALL & ~(POLICY_EMULATE_MEMORY | POLICY_EMULATE_CPU) },
+    { "{\"emulation\": {\"memory\": false, \"cpu\": false, \"uptime\": false, \"loadavg\": "
+      "false, \"diskstats\": false, \"sysctl\": false, \"sysKernel\": false, \"dmi\": false}}",
+      0 },
+  };
+
+  for (size_t i = 0; i < ARRAY_SIZE (cases); i++)
+    {
+      struct ecirun_policy p;
+      ecirun_error_t err = NULL;
+      int r = policy_parse (cases[i].json, strlen (cases[i].json), ORIGIN, missing_subuid,
+                            missing_subgid, &p, &err);
+      TAP_OK (r == 0 && p.emulation == cases[i].want, "emulation %s: 0x%x (got 0x%x%s%s)",
+              cases[i].json, cases[i].want, r == 0 ? p.emulation : 0, err ? ", " : "",
+              err ? err->msg : "");
+      if (r == 0 && i == 6)
+        {
+          cleanup_free char *json = policy_to_json (&p);
+          TAP_OK (json
+                      && strstr (json, "\"emulation\":{\"memory\":false,\"cpu\":false,\"uptime\":"
+                                       "true,\"loadavg\":true,\"diskstats\":true,\"sysctl\":true,"
+                                       "\"sysKernel\":true,\"dmi\":true}"),
+                  "policy_to_json shows every emulation group: %s", json ? json : "(null)");
+        }
+      if (r == 0)
+        policy_release (&p);
+      error_release (&err);
+    }
+}
+
 static void
 test_errors (void)
 {
@@ -294,7 +341,12 @@ test_errors (void)
       "unknown key idPool.uidfirst (known keys of idPool: uidFirst, gidFirst, size)");
   expect_error ("{\"idPool\": []}", "idPool must be an object");
   expect_error ("{\"idpool\": {}}", "unknown key idpool (known keys: idPool, blockSize");
-  expect_error ("{\"emulation\": {}}", "unknown key emulation");
+  expect_error ("{\"emulation\": {\"meminfo\": false}}",
+                "unknown key emulation.meminfo (known keys of emulation: memory, cpu, uptime, "
+                "loadavg, diskstats, sysctl, sysKernel, dmi)");
+  expect_error ("{\"emulation\": {\"cpu\": 0}}", "emulation.cpu must be a boolean");
+  expect_error ("{\"emulation\": \"off\"}", "emulation must be a boolean or an object of booleans");
+  expect_error ("{\"emulation\": {\"cpu\": false, \"cpu\": true}}", "duplicate key emulation.cpu");
   expect_error ("{\"allowedDevices\": [\"/dev/fuse\", \"/etc/x\"]}",
                 "allowedDevices[1] must be a path under /dev/, got \"/etc/x\"");
   expect_error ("{\"allowedDevices\": \"/dev/fuse\"}", "allowedDevices must be an array");
@@ -394,6 +446,7 @@ main (void)
   test_subid ();
   test_file ();
   test_allowed_devices ();
+  test_emulation ();
   test_errors ();
   test_eci_exceptions ();
   {
