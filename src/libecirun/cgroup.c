@@ -654,10 +654,13 @@ cgroup_create (const char *cgroups_path, const char *id, const struct resources_
   {
     /* A cgroup that already exists (an engine's, a leftover) must not be frozen: the init
        would hang in it. Processes there are allowed, as runc does, with a warning. */
-    bool frozen = false;
+    bool frozen = false, existed = false;
     pid_t *pids = NULL;
     size_t n = 0;
-    if (cg->ops->is_frozen (cg, &frozen, NULL) == 0 && frozen)
+    for (size_t i = 0; i < cg->n_hiers; i++)
+      existed |= !cg->hiers[i].created;
+    /* A cgroup this create made is neither. */
+    if (existed && cg->ops->is_frozen (cg, &frozen, NULL) == 0 && frozen)
       {
         make_error (err, 0,
                     "container's cgroup unexpectedly frozen (%s): thaw it or use another "
@@ -665,7 +668,7 @@ cgroup_create (const char *cgroups_path, const char *id, const struct resources_
                     cg->saved_path);
         goto fail;
       }
-    if (cgroup_pids (cg, &pids, &n, NULL) == 0 && n > 0)
+    if (existed && cgroup_pids (cg, &pids, &n, NULL) == 0 && n > 0)
       log_msg (LOG_LEVEL_WARNING, "container's cgroup is not empty: %zu process(es) found in %s", n,
                cg->saved_path);
     free (pids);

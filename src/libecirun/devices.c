@@ -309,22 +309,23 @@ devices_every_device_list (const struct linux_config *lc, const struct capabilit
      knows the newer ones; but only those this host's bounding set has (podman lists what its
      own bounding set holds). */
   uint64_t all = (UINT64_C (1) << (CAP_AUDIT_READ + 1)) - 1;
+  bool allow_all = false;
 
-  for (int c = 0; c <= CAP_AUDIT_READ; c++)
-    if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 0)
-      all &= ~(UINT64_C (1) << c);
-
-  if (caps == NULL || (caps->bounding & all) != all || r == NULL)
+  if (caps == NULL || r == NULL)
     return false;
-  for (size_t i = 0; i < r->n_devices; i++)
+  for (size_t i = 0; i < r->n_devices && !allow_all; i++)
     {
       const struct device_cgroup_rule *c = &r->devices[i];
       const char *access = c->access && *c->access ? c->access : "rwm";
-      if (c->allow && (c->type == 'a' || c->type == 0) && c->major < 0 && c->minor < 0
-          && strchr (access, 'r') && strchr (access, 'w') && strchr (access, 'm'))
-        return true;
+      allow_all = c->allow && (c->type == 'a' || c->type == 0) && c->major < 0 && c->minor < 0
+                  && strchr (access, 'r') && strchr (access, 'w') && strchr (access, 'm');
     }
-  return false;
+  if (!allow_all)
+    return false;
+  for (int c = 0; c <= CAP_AUDIT_READ; c++)
+    if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 0)
+      all &= ~(UINT64_C (1) << c);
+  return (caps->bounding & all) == all;
 }
 
 int
