@@ -28,6 +28,7 @@
 #include "syscalls.h"
 #include "terminal.h"
 #include "utils.h"
+#include "vetting.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -302,6 +303,26 @@ install_seccomp (const struct linux_config *lc, int sync_fd, ecirun_error_t *err
   if (sync_send (sync_fd, SYNC_SECCOMP_FD, NULL, notify_fd, err) < 0)
     return -1;
   close (notify_fd);
+  return sync_expect (sync_fd, SYNC_FD_RECEIVED, &m, err);
+}
+
+/* ecirun's own filter, before config.json's and while the process still has CAP_SYS_ADMIN:
+   its listener goes to the runtime (for the sidecar), and no copy stays here, so that the
+   container's mount calls fail (ENOSYS) rather than hang if the sidecar ever goes. */
+static int
+install_vetting (int sync_fd, ecirun_error_t *err)
+{
+  struct sync_msg m;
+  int fd = vetting_install (err);
+
+  if (fd < 0)
+    return -1;
+  if (sync_send (sync_fd, SYNC_VETTING_FD, NULL, fd, err) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  close (fd);
   return sync_expect (sync_fd, SYNC_FD_RECEIVED, &m, err);
 }
 
@@ -584,6 +605,8 @@ init_exec_process (const struct exec_child_args *a)
     }
   if (apply_rlimits (p, &err) < 0)
     fail_on (a->sync_fd, &err);
+  if (a->vet_mounts && install_vetting (a->sync_fd, &err) < 0)
+    fail_on (a->sync_fd, &err);
   if (prepare_process (&setup, &plan, &err) < 0)
     fail_on (a->sync_fd, &err);
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -687,6 +710,8 @@ init_run (const struct init_args *a)
   if (a->want_console && setup_console (p, a->sync_fd, true, &err) < 0)
     init_fail (a, &err);
   if ((a->ns_new & CLONE_NEWNS) && in_userns && lock_mounts (a, &err) < 0)
+    init_fail (a, &err);
+  if (a->vet_mounts && install_vetting (a->sync_fd, &err) < 0)
     init_fail (a, &err);
   if (apply_rlimits (p, &err) < 0 || apply_personality (lc, &err) < 0)
     init_fail (a, &err);
