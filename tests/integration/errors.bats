@@ -30,14 +30,6 @@ assert_no_leftovers() {
 	done
 }
 
-# A process is gone once it does not exist or is a zombie nobody reaped yet.
-process_gone() {
-	[ ! -e "/proc/$1/stat" ] && return 0
-	local st
-	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
-	[ -z "$st" ] || [ "$st" = Z ]
-}
-
 malformed_config() {
 	# Syntax error on line 4: a trailing comma in an array.
 	cat >"$BUNDLE/config.json" <<'JSON'

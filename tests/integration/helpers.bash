@@ -311,13 +311,31 @@ cgroup_host_path() {
 	fi
 }
 
-# Every directory where this test's cgroup could live, on any hierarchy.
+# Every directory where this test's cgroup could live, on any hierarchy, and its
+# sidecar's next to it ("<cgroup>@fsd").
 cgroup_all_paths() {
 	local cg=$CGROUP
 	# The fs type follows the " - " separator (optional fields vary in number).
 	awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' \
 		/proc/self/mountinfo | sort -u |
-		while read -r mnt; do echo "$mnt$cg"; done
+		while read -r mnt; do echo "$mnt$cg"; echo "$mnt$cg@fsd"; done
+}
+
+# A process is gone once it does not exist or is a zombie nobody reaped yet.
+process_gone() {
+	[ ! -e "/proc/$1/stat" ] && return 0
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# Sidecars (ecirun-fsd) serving a container of this test's --root, one pid a line.
+sidecar_pids() {
+	local p
+	for p in $(pgrep -x ecirun-fsd 2>/dev/null); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q " $ROOT/" && echo "$p"
+	done
+	return 0
 }
 
 cleanup_cgroup() {
@@ -367,7 +385,9 @@ assert_nothing_left() {
 		[ ! -d "$d" ] || fail "cgroup $d left behind (procs: $(cat "$d/cgroup.procs" 2>&1))" || return 1
 	done
 	procs=$(rootfs_pids)
-	[ -z "$procs" ] || fail "container processes left behind: $(for p in $procs; do tr '\0' ' ' <"/proc/$p/cmdline"; echo " ($p)"; done)"
+	[ -z "$procs" ] || fail "container processes left behind: $(for p in $procs; do tr '\0' ' ' <"/proc/$p/cmdline"; echo " ($p)"; done)" || return 1
+	procs=$(sidecar_pids)
+	[ -z "$procs" ] || fail "sidecars left behind: $(for p in $procs; do tr '\0' ' ' <"/proc/$p/cmdline"; echo " ($p)"; done)"
 }
 
 # ---------------------------------------------------------------------------
@@ -508,4 +528,46 @@ requires() {
 			skip "test requires $var"
 		fi
 	done
+}
+
+# ---------------------------------------------------------------------------
+# The seccomp notify agent (linux.seccomp.listenerPath): seccomp-listener.py
+# ---------------------------------------------------------------------------
+
+SECCOMP_LISTENER="$INTEGRATION_ROOT/seccomp-listener.py"
+
+# seccomp_notify_config SOCKET METADATA: mkdir/mkdirat go to the listener.
+seccomp_notify_config() {
+	update_config '.linux.seccomp = {
+		"defaultAction": "SCMP_ACT_ALLOW",
+		"listenerPath": $sock,
+		"listenerMetadata": $meta,
+		"architectures": [],
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]
+	}' --arg sock "$1" --arg meta "$2"
+}
+
+# start_listener ARGS...: seccomp-listener.py in the background on $LISTENER_SOCK.
+start_listener() {
+	LISTENER_SOCK="$TESTDIR/seccomp.sock"
+	LISTENER_PAYLOAD="$BATS_TEST_TMPDIR/payload.json"
+	LISTENER_ERR="$BATS_TEST_TMPDIR/listener.err"
+	# A previous agent's socket must not pass for this one's.
+	rm -f "$LISTENER_SOCK"
+	python3 "$SECCOMP_LISTENER" --payload "$LISTENER_PAYLOAD" "$@" "$LISTENER_SOCK" \
+		>"$LISTENER_ERR" 2>&1 &
+	LISTENER_PID=$!
+	track_pid "$LISTENER_PID"
+	retry 50 0.1 test -S "$LISTENER_SOCK"
+}
+
+# wait_listener: the listener exits by itself, with status 0 (payload as expected).
+wait_listener() {
+	local rc=0
+	retry 100 0.1 sh -c "! kill -0 $LISTENER_PID 2>/dev/null" || true
+	wait "$LISTENER_PID" || rc=$?
+	LAST_CMD="seccomp-listener.py (pid $LISTENER_PID)"
+	status=$rc
+	output=$(cat "$LISTENER_ERR" 2>&1)
+	[ "$rc" -eq 0 ] || fail "the listener failed"
 }
