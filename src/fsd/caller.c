@@ -275,7 +275,8 @@ caller_setns (struct caller *c, enum caller_ns ns, ecirun_error_t *err)
 {
   if (c->ns[ns] >= 0 && setns (c->ns[ns], ns_types[ns].flag) < 0)
     return make_error (err, errno, "enter the %s namespace of %d", ns_types[ns].name, (int)c->tid);
-  return 0;
+  /* A new user namespace is a credential change: dumpable may have been reset. */
+  return ns == CALLER_NS_USER ? fsd_harden (err) : 0;
 }
 
 int

@@ -56,10 +56,12 @@ vet_request (const struct mount_req *r, const struct fs_types *t, int *ret_errno
      decide, for the caller's credentials (remount options are translated by perform_call). */
   if (r->call != VETTING_MOUNT || (r->flags & not_new) || r->fstype == NULL)
     return VET_PERFORM;
+  /* As the kernel answers: EPERM for a type it has, ENODEV for one it has not (never loading
+     a module for a container). */
   for (size_t i = 0; i < ARRAY_SIZE (host_fs); i++)
     if (strcmp (r->fstype, host_fs[i]) == 0)
       {
-        *ret_errno = EPERM;
+        *ret_errno = fs_types_known (t, r->fstype, &needs_dev) ? EPERM : ENODEV;
         return VET_REFUSE;
       }
   if (strcmp (r->fstype, "proc") == 0)

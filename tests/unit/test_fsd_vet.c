@@ -10,8 +10,9 @@
 #include "tap.h"
 
 static const char filesystems[]
-    = "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\n\text4\nnodev\toverlay\n"
-      "\tfuseblk\nnodev\tfuse\nnodev\tdebugfs\n";
+    = "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\n\text4\nnodev\toverlay\n\tfuseblk\nnodev\tfuse\n"
+      "nodev\tdebugfs\nnodev\ttracefs\nnodev\tsecurityfs\nnodev\tpstore\nnodev\tbpf\n"
+      "nodev\tfusectl\nnodev\tdevtmpfs\n";
 
 static enum vet_verdict
 vet (const char *fstype, unsigned long flags, int *e)
@@ -26,8 +27,8 @@ vet (const char *fstype, unsigned long flags, int *e)
 static void
 test_verdicts (void)
 {
-  static const char *const refused[] = { "debugfs",  "tracefs", "securityfs", "pstore",  "bpf",
-                                         "configfs", "fusectl", "efivarfs",   "devtmpfs" };
+  static const char *const refused[]
+      = { "debugfs", "tracefs", "securityfs", "pstore", "bpf", "fusectl", "devtmpfs" };
   struct fs_types t = { .text = (char *)filesystems };
   struct mount_req um = { .call = VETTING_UMOUNT2, .target = "/proc/kcore" };
   int e;
@@ -41,6 +42,8 @@ test_verdicts (void)
   for (size_t i = 0; i < sizeof (refused) / sizeof (refused[0]); i++)
     TAP_OK (vet (refused[i], 0, &e) == VET_REFUSE && e == EPERM, "%s is refused with EPERM",
             refused[i]);
+  TAP_OK (vet ("configfs", 0, &e) == VET_REFUSE && e == ENODEV,
+          "configfs, which this host does not have, is refused with ENODEV (no module loaded)");
   TAP_OK (vet ("ext4", 0, &e) == VET_REFUSE && e == EPERM,
           "a block-device file system (ext4) is refused with EPERM");
   TAP_OK (vet ("fuseblk", 0, &e) == VET_REFUSE && e == EPERM, "fuseblk is refused with EPERM");
