@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -250,27 +252,6 @@ load_namespaces (struct caller *c, ecirun_error_t *err)
 }
 
 int
-caller_load (struct caller *c, ecirun_error_t *err)
-{
-  cleanup_free char *status = NULL;
-
-  if (read_file_at (c->procdir, "status", &status, NULL, 64 << 10, err) < 0
-      || parse_status (c, status, err) < 0 || load_map (c, "uid_map", &c->uid_map, err) < 0
-      || load_map (c, "gid_map", &c->gid_map, err) < 0 || load_namespaces (c, err) < 0)
-    return -1;
-  /* The magic links lead to the caller's own root and cwd, whatever their names. */
-  c->root = openat (c->procdir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  c->cwd = openat (c->procdir, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (c->root < 0 || c->cwd < 0)
-    return make_error (err, errno, "open the root and cwd of %d", (int)c->tid);
-  /* A host /proc directory must not go where the caller's credentials could reach it. */
-  close (TAKE_FD (c->procdir));
-  if (mem_fd >= 0)
-    close (TAKE_FD (mem_fd));
-  return 0;
-}
-
-int
 caller_setns (struct caller *c, enum caller_ns ns, ecirun_error_t *err)
 {
   if (c->ns[ns] >= 0 && setns (c->ns[ns], ns_types[ns].flag) < 0)
@@ -340,16 +321,125 @@ caller_become (struct caller *c, ecirun_error_t *err)
   return fsd_harden (err);
 }
 
-int
-caller_dup_fd (struct caller *c, int fd, ecirun_error_t *err)
+/* A pidfd for the calling thread itself (6.9+), else for its thread group. */
+static int
+open_pidfd (const struct caller *c)
 {
-  cleanup_close int pidfd = sys_pidfd_open (c->tgid, 0);
-  int r;
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+  int fd = sys_pidfd_open (c->tid, PIDFD_THREAD);
+  return fd >= 0 ? fd : sys_pidfd_open (c->tgid, 0);
+}
+
+/* Room for the copies above every number the caller uses. */
+static int
+make_room (int need, ecirun_error_t *err)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
+    return make_error (err, errno, "getrlimit");
+  if (rl.rlim_cur >= (rlim_t)need)
+    return 0;
+  rl.rlim_cur = (rlim_t)need;
+  if (rl.rlim_max < rl.rlim_cur)
+    rl.rlim_max = rl.rlim_cur;
+  if (setrlimit (RLIMIT_NOFILE, &rl) < 0)
+    return make_error (err, errno, "raise RLIMIT_NOFILE to %d", need);
+  return 0;
+}
+
+static int
+load_fds (struct caller *c, ecirun_error_t *err)
+{
+  cleanup_close int pidfd = open_pidfd (c);
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  int *nums = NULL, max = -1, dfd, base;
+  size_t n = 0;
 
   if (pidfd < 0)
-    return make_error (err, errno, "pidfd_open(%d)", (int)c->tgid);
-  r = (int)syscall (SYS_pidfd_getfd, pidfd, fd, 0);
-  if (r < 0)
-    return make_error (err, errno == ESRCH ? ESRCH : EBADF, "fd %d of %d", fd, (int)c->tgid);
-  return r;
+    return make_error (err, errno, "pidfd_open(%d)", (int)c->tid);
+  dfd = openat (c->procdir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  if (d == NULL)
+    {
+      if (dfd >= 0)
+        close (dfd);
+      return make_error (err, errno, "list the descriptors of %d", (int)c->tid);
+    }
+  while ((de = readdir (d)))
+    {
+      char *end;
+      long v = strtol (de->d_name, &end, 10);
+      if (de->d_name[0] == '.' || *end || v < 0 || v > INT32_MAX)
+        continue;
+      nums = xrealloc (nums, (n + 1) * sizeof (int));
+      nums[n++] = (int)v;
+      if (v > max)
+        max = (int)v;
+    }
+  /* Above the caller's numbers and the helper's own few. */
+  base = max + 1 > 64 ? max + 1 : 64;
+  if (make_room (base + (int)n + 64, err) < 0)
+    {
+      free (nums);
+      return -1;
+    }
+  c->fds = xmalloc0 ((n ? n : 1) * sizeof (*c->fds));
+  c->fd_base = c->fd_top = base;
+  for (size_t i = 0; i < n; i++)
+    {
+      int tmp = (int)syscall (SYS_pidfd_getfd, pidfd, nums[i], 0), copy;
+      /* Closed meanwhile by another thread: as gone for the caller. */
+      if (tmp < 0)
+        continue;
+      copy = fcntl (tmp, F_DUPFD_CLOEXEC, c->fd_top);
+      close (tmp);
+      if (copy < 0)
+        {
+          free (nums);
+          return make_error (err, errno, "copy fd %d of %d", nums[i], (int)c->tid);
+        }
+      c->fds[c->n_fds++] = (struct caller_fd){ nums[i], copy };
+      c->fd_top = copy + 1;
+    }
+  free (nums);
+  return 0;
+}
+
+int
+caller_load (struct caller *c, ecirun_error_t *err)
+{
+  cleanup_free char *status = NULL;
+
+  if (read_file_at (c->procdir, "status", &status, NULL, 64 << 10, err) < 0
+      || parse_status (c, status, err) < 0 || load_map (c, "uid_map", &c->uid_map, err) < 0
+      || load_map (c, "gid_map", &c->gid_map, err) < 0 || load_namespaces (c, err) < 0
+      || load_fds (c, err) < 0)
+    return -1;
+  /* The magic links lead to the caller's own root and cwd, whatever their names. */
+  c->root = openat (c->procdir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  c->cwd = openat (c->procdir, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->root < 0 || c->cwd < 0)
+    return make_error (err, errno, "open the root and cwd of %d", (int)c->tid);
+  /* A host /proc directory must not go where the caller's credentials could reach it. */
+  close (TAKE_FD (c->procdir));
+  if (mem_fd >= 0)
+    close (TAKE_FD (mem_fd));
+  return 0;
+}
+
+int
+caller_install_fds (struct caller *c, ecirun_error_t *err)
+{
+  /* Below the copies there is nothing the call needs any more (namespaces, root and cwd are
+     entered): close it, and give the copies their numbers. */
+  if (c->fd_base > 3)
+    sys_close_range (3, (unsigned)c->fd_base - 1, 0);
+  for (size_t i = 0; i < c->n_fds; i++)
+    if (dup2 (c->fds[i].copy, c->fds[i].num) < 0)
+      return make_error (err, errno, "install fd %d", c->fds[i].num);
+  return 0;
 }

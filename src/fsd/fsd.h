@@ -111,6 +111,16 @@ struct caller
   struct id_map uid_map, gid_map;
   int ns[CALLER_NS__MAX]; /* -1 when it is the sidecar's own */
   int root, cwd;          /* O_PATH */
+  /* Copies of its open descriptors (fd numbers as the caller has them), kept from fd_base on
+     until caller_install_fds puts each at its own number: paths such as /proc/self/fd/N,
+     /dev/fd/N and FUSE's fd=N then mean for the helper what they mean for the caller. */
+  struct caller_fd
+  {
+    int num, copy;
+  } * fds;
+  size_t n_fds;
+  int fd_base; /* the lowest copy: everything below it is closed at the install */
+  int fd_top;  /* above every copy: where a helper keeps what it needs past the install */
 };
 
 int caller_open (struct caller *c, pid_t tid, ecirun_error_t *err);
@@ -122,7 +132,7 @@ int caller_read_string (struct caller *c, uint64_t addr, char *buf, size_t size,
    addr's page, the rest of the page as far as it is readable. */
 int caller_read_data (struct caller *c, uint64_t addr, char *buf, size_t size, size_t *ret_len,
                       ecirun_error_t *err);
-/* Credentials, ID maps, namespaces, root and cwd; closes procdir. */
+/* Credentials, ID maps, namespaces, root, cwd and descriptors; closes procdir. */
 int caller_load (struct caller *c, ecirun_error_t *err);
 /* Enter one of its namespaces (nothing when it is ours; the user namespace always differs). */
 int caller_setns (struct caller *c, enum caller_ns ns, ecirun_error_t *err);
@@ -132,8 +142,10 @@ int caller_enter_root (struct caller *c, ecirun_error_t *err);
    are set while still host root (caller_set_groups), before entering the user namespace. */
 int caller_set_groups (struct caller *c, ecirun_error_t *err);
 int caller_become (struct caller *c, ecirun_error_t *err);
-/* A copy of the caller's file descriptor fd (pidfd_getfd). */
-int caller_dup_fd (struct caller *c, int fd, ecirun_error_t *err);
+/* Last step before the call, in the caller's pid namespace (so that /proc/self is the
+   helper): every descriptor below fd_top but the caller's copies is closed, the copies go to
+   their numbers. */
+int caller_install_fds (struct caller *c, ecirun_error_t *err);
 
 /* Non-dumpable (again after every credential change) and killed with the parent. */
 int fsd_harden (ecirun_error_t *err);

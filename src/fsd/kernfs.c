@@ -284,8 +284,10 @@ attach_as_caller (const struct mount_req *r, struct caller *c, const char *tree_
   ecirun_error_t err = NULL;
   cleanup_close int tree = -1;
 
+  pid_t child;
+
   if (fsd_harden (&err) < 0 || caller_set_groups (c, &err) < 0
-      || caller_setns (c, CALLER_NS_USER, &err) < 0)
+      || caller_setns (c, CALLER_NS_PID, &err) < 0 || caller_setns (c, CALLER_NS_USER, &err) < 0)
     _exit (fail (&err, EPERM));
   /* A mount namespace of the caller's user namespace, copied from A: every mount locked. */
   if (unshare (CLONE_NEWNS) < 0)
@@ -296,6 +298,16 @@ attach_as_caller (const struct mount_req *r, struct caller *c, const char *tree_
   if (caller_setns (c, CALLER_NS_MNT, &err) < 0 || caller_enter_root (c, &err) < 0
       || caller_become (c, &err) < 0)
     _exit (fail (&err, EPERM));
+  /* The target is resolved from the caller's pid namespace, with its descriptors: its
+     /proc/self/fd/N is ours then (as in perform_call). */
+  child = fork ();
+  if (child < 0)
+    _exit (errno);
+  if (child > 0)
+    _exit (wait_child (child));
+  tree = fcntl (tree, F_DUPFD_CLOEXEC, c->fd_top);
+  if (tree < 0 || fsd_harden (&err) < 0 || caller_install_fds (c, &err) < 0)
+    _exit (EPERM);
   /* mount(2) follows a symlink at the target, and triggers automounts. */
   if (sys_move_mount (tree, "", AT_FDCWD, r->target,
                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS | MOVE_MOUNT_T_AUTOMOUNTS)

@@ -12,22 +12,6 @@
 #include <unistd.h>
 #include "utils.h"
 
-static bool
-is_new_mount (const struct mount_req *r)
-{
-  return r->call == VETTING_MOUNT
-         && !(r->flags
-              & (MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE
-                 | MS_UNBINDABLE));
-}
-
-static bool
-is_fuse (const struct mount_req *r)
-{
-  return is_new_mount (r) && r->fstype
-         && (strcmp (r->fstype, "fuse") == 0 || strncmp (r->fstype, "fuse.", 5) == 0);
-}
-
 /* The kernel reads a page of mount data: hand it a whole one. */
 static char *
 page_copy (const char *s, size_t page)
@@ -72,15 +56,16 @@ do_call (const struct mount_req *r, const char *data)
 
 /* Enter the caller: groups while still host root, the mount namespace and its root and cwd,
    the others, the user namespace last (host root may enter any of them; the caller's user
-   namespace may not own them all), then its IDs and capabilities. */
+   namespace may not own them all), then its IDs and capabilities. Its pid namespace applies to
+   children: the call is made from one (a FUSE connection belongs to the mounter's active pid
+   namespace, /proc/self must be the process resolving a path). */
 static int
-become_caller (struct caller *c, bool pid_ns, ecirun_error_t *err)
+become_caller (struct caller *c, ecirun_error_t *err)
 {
   if (caller_set_groups (c, err) < 0 || caller_setns (c, CALLER_NS_MNT, err) < 0
       || caller_enter_root (c, err) < 0 || caller_setns (c, CALLER_NS_NET, err) < 0
       || caller_setns (c, CALLER_NS_IPC, err) < 0 || caller_setns (c, CALLER_NS_CGROUP, err) < 0
-      || caller_setns (c, CALLER_NS_UTS, err) < 0
-      || (pid_ns && caller_setns (c, CALLER_NS_PID, err) < 0)
+      || caller_setns (c, CALLER_NS_UTS, err) < 0 || caller_setns (c, CALLER_NS_PID, err) < 0
       || caller_setns (c, CALLER_NS_USER, err) < 0 || caller_become (c, err) < 0)
     return -1;
   return 0;
@@ -93,7 +78,6 @@ perform_call (const struct mount_req *r, struct caller *c)
   ecirun_error_t err = NULL;
   cleanup_free char *data = NULL;
   const char *d = r->data;
-  bool fuse = is_fuse (r);
   pid_t child;
   int status;
 
@@ -103,37 +87,16 @@ perform_call (const struct mount_req *r, struct caller *c)
       if (t)
         d = data = page_copy (t, page);
     }
-  /* FUSE's fd= names the caller's /dev/fuse descriptor: bring that file here. */
-  if (fuse && d)
-    {
-      unsigned long fd;
-      if (opts_get_uint (d, "fd", &fd))
-        {
-          int mine = caller_dup_fd (c, (int)fd, &err);
-          char buf[16];
-          cleanup_free char *t = NULL;
-
-          if (mine < 0)
-            return errno_of (&err, EBADF);
-          snprintf (buf, sizeof (buf), "%d", mine);
-          t = opts_replace (d, "fd", buf);
-          free (data);
-          d = data = page_copy (t, page);
-        }
-    }
-  if (become_caller (c, fuse, &err) < 0)
+  if (become_caller (c, &err) < 0)
     return errno_of (&err, EPERM);
-  if (!fuse)
-    return do_call (r, d);
-
-  /* A FUSE connection belongs to the mounter's active pid namespace: mount from a child. */
   child = fork ();
   if (child < 0)
     return errno;
   if (child == 0)
     {
-      if (fsd_harden (&err) < 0)
-        _exit (errno_of (&err, EPERM));
+      /* From here on stderr may be the caller's: nothing is logged. */
+      if (fsd_harden (&err) < 0 || caller_install_fds (c, &err) < 0)
+        _exit (EPERM);
       _exit (do_call (r, d));
     }
   while (waitpid (child, &status, 0) < 0)
