@@ -5,6 +5,8 @@
      sidecar-helper umount TARGET [detach]
      sidecar-helper loop N DIR        N times: a tmpfs on DIR, then unmount it
      sidecar-helper fault             mount with unreadable pointers (EFAULT)
+     sidecar-helper viafd FSTYPE SOURCE TARGET   as runtimes mount: source and target opened
+                                      O_PATH, named /proc/self/fd/N (a bind when FSTYPE is "-")
 
    Prints "ok" or "errno=NAME" (loop: "loop done=N failed=M first=NAME"). */
 #define _GNU_SOURCE
@@ -12,17 +14,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 static const struct
 {
   const char *name;
   unsigned long flag;
 } flags[] = {
-  { "ro", MS_RDONLY },      { "nosuid", MS_NOSUID },     { "nodev", MS_NODEV },
-  { "noexec", MS_NOEXEC },  { "remount", MS_REMOUNT },   { "bind", MS_BIND },
-  { "rec", MS_REC },        { "private", MS_PRIVATE },   { "shared", MS_SHARED },
-  { "slave", MS_SLAVE },    { "move", MS_MOVE },         { "noatime", MS_NOATIME },
+  { "ro", MS_RDONLY },     { "nosuid", MS_NOSUID },   { "nodev", MS_NODEV },
+  { "noexec", MS_NOEXEC }, { "remount", MS_REMOUNT }, { "bind", MS_BIND },
+  { "rec", MS_REC },       { "private", MS_PRIVATE }, { "shared", MS_SHARED },
+  { "slave", MS_SLAVE },   { "move", MS_MOVE },       { "noatime", MS_NOATIME },
 };
 
 static const char *
@@ -73,6 +77,22 @@ main (int argc, char **argv)
         mount (arg (argv[2]), argv[3], arg (argv[4]), parse_flags (argv[5]), arg (argv[6])));
   if ((argc == 3 || argc == 4) && strcmp (argv[1], "umount") == 0)
     return report (umount2 (argv[2], argc == 4 ? MNT_DETACH : 0));
+  if (argc == 5 && strcmp (argv[1], "viafd") == 0)
+    {
+      char src[64], dst[64];
+      int bind = strcmp (argv[2], "-") == 0;
+      int t = open (argv[4], O_PATH | O_CLOEXEC);
+      /* A high number: the helper must not get it right by chance. */
+      int hi = fcntl (t, F_DUPFD_CLOEXEC, 77);
+      int s = bind ? open (argv[3], O_PATH | O_CLOEXEC) : -1;
+
+      if (t < 0 || hi < 0 || (bind && s < 0))
+        return report (-1);
+      snprintf (dst, sizeof (dst), "/proc/self/fd/%d", hi);
+      snprintf (src, sizeof (src), "/proc/self/fd/%d", s);
+      return report (
+          mount (bind ? src : argv[3], dst, bind ? NULL : argv[2], bind ? MS_BIND : 0, NULL));
+    }
   if (argc == 2 && strcmp (argv[1], "fault") == 0)
     return report (mount ("none", (const char *)8, "tmpfs", 0, NULL));
   if (argc == 4 && strcmp (argv[1], "loop") == 0)

@@ -261,6 +261,25 @@ sidecar_cgroup_dirs() {
 	assert_nothing_left
 }
 
+# systemd, runc (Docker-in-Docker) and libmount mount through descriptors: the helper must
+# see the caller's /proc/self/fd/N.
+@test "mounts named through the caller's descriptors (/proc/self/fd/N): tmpfs, a bind, a new proc" {
+	caps_sys_admin
+	install_sidecar_helper
+	pick_masks
+	set_cmd "f=$MASKED_FILE"'
+		mkdir -p /tmp/a /tmp/b /tmp/p /tmp/t
+		echo hi > /tmp/a/f
+		echo "tmpfs $(sidecar-helper viafd tmpfs t /tmp/t) $(grep -c " /tmp/t " /proc/self/mountinfo)"
+		echo "bind $(sidecar-helper viafd - /tmp/a /tmp/b) $(cat /tmp/b/f)"
+		echo "proc $(sidecar-helper viafd proc proc /tmp/p) masked=$(wc -c < /tmp/p/$f)"
+		echo done'
+	ecirun run ct1
+	assert_ok
+	assert_out_contains "tmpfs ok 1" "bind ok hi" "proc ok masked=0" done
+	assert_nothing_left
+}
+
 @test "refused as the kernel refuses (EPERM; ENODEV for a type the host lacks), nothing mounted: file systems that show the host, and file systems on block devices" {
 	caps_all
 	install_sidecar_helper
