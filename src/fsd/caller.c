@@ -217,12 +217,21 @@ load_map (struct caller *c, const char *file, struct id_map *m, ecirun_error_t *
   return 0;
 }
 
-static bool
-same_file (int a, int b)
+/* The sidecar's own namespaces, by identity, taken once at start (the helpers inherit them). */
+static struct stat own_ns[CALLER_NS__MAX];
+
+int
+caller_init (ecirun_error_t *err)
 {
-  struct stat sa, sb;
-  return fstat (a, &sa) == 0 && fstat (b, &sb) == 0 && sa.st_dev == sb.st_dev
-         && sa.st_ino == sb.st_ino;
+  for (int i = 0; i < CALLER_NS__MAX; i++)
+    {
+      char path[32];
+
+      snprintf (path, sizeof (path), "/proc/self/ns/%s", ns_types[i].name);
+      if (stat (path, &own_ns[i]) < 0)
+        return make_error (err, errno, "stat %s", path);
+    }
+  return 0;
 }
 
 static int
@@ -231,15 +240,13 @@ load_namespaces (struct caller *c, ecirun_error_t *err)
   for (int i = 0; i < CALLER_NS__MAX; i++)
     {
       char path[32];
-      cleanup_close int own = -1;
+      struct stat sb;
 
       snprintf (path, sizeof (path), "ns/%s", ns_types[i].name);
       c->ns[i] = openat (c->procdir, path, O_RDONLY | O_CLOEXEC);
-      if (c->ns[i] < 0)
+      if (c->ns[i] < 0 || fstat (c->ns[i], &sb) < 0)
         return make_error (err, errno, "open /proc/%d/%s", (int)c->tid, path);
-      snprintf (path, sizeof (path), "/proc/self/ns/%s", ns_types[i].name);
-      own = open (path, O_RDONLY | O_CLOEXEC);
-      if (own >= 0 && same_file (own, c->ns[i]))
+      if (sb.st_dev == own_ns[i].st_dev && sb.st_ino == own_ns[i].st_ino)
         {
           /* A caller in the host's user namespace is no container's. */
           if (i == CALLER_NS_USER)
@@ -432,7 +439,7 @@ caller_load (struct caller *c, ecirun_error_t *err)
 }
 
 int
-caller_install_fds (struct caller *c, ecirun_error_t *err)
+caller_install_fds (const struct caller *c)
 {
   /* Below the copies there is nothing the call needs any more (namespaces, root and cwd are
      entered): close it, and give the copies their numbers. */
@@ -440,6 +447,6 @@ caller_install_fds (struct caller *c, ecirun_error_t *err)
     sys_close_range (3, (unsigned)c->fd_base - 1, 0);
   for (size_t i = 0; i < c->n_fds; i++)
     if (dup2 (c->fds[i].copy, c->fds[i].num) < 0)
-      return make_error (err, errno, "install fd %d", c->fds[i].num);
+      return -1;
   return 0;
 }

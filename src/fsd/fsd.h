@@ -123,6 +123,8 @@ struct caller
   int fd_top;  /* above every copy: where a helper keeps what it needs past the install */
 };
 
+/* Once, in the sidecar: its own namespaces, to tell the caller's apart. */
+int caller_init (ecirun_error_t *err);
 int caller_open (struct caller *c, pid_t tid, ecirun_error_t *err);
 /* Copy a NUL-terminated string of at most size - 1 bytes from the caller's memory (addr 0:
  *ret_null). Fails with EFAULT, or ENAMETOOLONG when it does not fit. */
@@ -143,9 +145,9 @@ int caller_enter_root (struct caller *c, ecirun_error_t *err);
 int caller_set_groups (struct caller *c, ecirun_error_t *err);
 int caller_become (struct caller *c, ecirun_error_t *err);
 /* Last step before the call, in the caller's pid namespace (so that /proc/self is the
-   helper): every descriptor below fd_top but the caller's copies is closed, the copies go to
-   their numbers. */
-int caller_install_fds (struct caller *c, ecirun_error_t *err);
+   helper): every descriptor below fd_base is closed, the copies go to their numbers. Plain
+   system calls only (it runs in a CLONE_VM child); -1 with errno on failure. */
+int caller_install_fds (const struct caller *c);
 
 /* Non-dumpable (again after every credential change) and killed with the parent. */
 int fsd_harden (ecirun_error_t *err);

@@ -306,7 +306,7 @@ attach_as_caller (const struct mount_req *r, struct caller *c, const char *tree_
   if (child > 0)
     _exit (wait_child (child));
   tree = fcntl (tree, F_DUPFD_CLOEXEC, c->fd_top);
-  if (tree < 0 || fsd_harden (&err) < 0 || caller_install_fds (c, &err) < 0)
+  if (tree < 0 || fsd_harden (&err) < 0 || caller_install_fds (c) < 0)
     _exit (EPERM);
   /* mount(2) follows a symlink at the target, and triggers automounts. */
   if (sys_move_mount (tree, "", AT_FDCWD, r->target,

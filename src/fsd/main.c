@@ -57,7 +57,7 @@ setup (struct fsd *f, ecirun_error_t *err)
   f->dirfd = open (f->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (f->dirfd < 0)
     return make_error (err, errno, "open the state directory `%s`", f->state_dir);
-  if (conf_load (f->dirfd, &f->conf, err) < 0)
+  if (conf_load (f->dirfd, &f->conf, err) < 0 || caller_init (err) < 0)
     return -1;
   f->sock = listen_for_exec (f->dirfd, err);
   return f->sock < 0 ? -1 : 0;

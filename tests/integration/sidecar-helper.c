@@ -8,7 +8,8 @@
      sidecar-helper viafd FSTYPE SOURCE TARGET   as runtimes mount: source and target opened
                                       O_PATH, named /proc/self/fd/N (a bind when FSTYPE is "-")
 
-   Prints "ok" or "errno=NAME" (loop: "loop done=N failed=M first=NAME"). */
+   Prints "ok" or "errno=NAME" (loop: "loop done=N failed=M first=NAME us=MICROSECONDS"; also
+   used by bench/run-bench.sh). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct
@@ -98,15 +100,20 @@ main (int argc, char **argv)
   if (argc == 4 && strcmp (argv[1], "loop") == 0)
     {
       long n = atol (argv[2]), failed = 0;
+      struct timespec t0, t1;
       int first = 0;
+
+      clock_gettime (CLOCK_MONOTONIC, &t0);
       for (long i = 0; i < n; i++)
         if (mount ("loop", argv[3], "tmpfs", 0, "size=16k") < 0 || umount2 (argv[3], 0) < 0)
           {
             if (!failed++)
               first = errno;
           }
-      printf ("loop done=%ld failed=%ld first=%s\n", n, failed,
-              first ? strerrorname_np (first) : "none");
+      clock_gettime (CLOCK_MONOTONIC, &t1);
+      printf ("loop done=%ld failed=%ld first=%s us=%lld\n", n, failed,
+              first ? strerrorname_np (first) : "none",
+              (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
       return failed ? 1 : 0;
     }
   fprintf (stderr, "usage: see sidecar-helper.c\n");
