@@ -62,7 +62,8 @@ struct create_ctx
   bool block_held;
   bool vet_mounts;
   struct cgroup *sidecar_cg;
-  char *state_dir; /* absolute: <root>/<id> */
+  int sidecar_ready; /* its ready pipe, until it said it serves */
+  char *state_dir;   /* absolute: <root>/<id> */
 };
 
 static char *
@@ -556,7 +557,7 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
             int r = m.fd < 0 || !x->vet_mounts
                         ? make_error (err, 0, "sync: unexpected mount-vetting listener")
                         : sidecar_start (x->o->id, x->state_dir, x->sidecar_cg, x->pidfd, m.fd,
-                                         &x->state.sidecar.pid, err);
+                                         &x->state.sidecar.pid, &x->sidecar_ready, err);
             if (m.fd >= 0)
               close (m.fd);
             if (r < 0)
@@ -626,6 +627,8 @@ create_ctx_cleanup (struct create_ctx *x, bool failed)
   if (x->policy_loaded)
     policy_release (&x->policy);
   cgroup_free (x->cg);
+  if (x->sidecar_ready >= 0)
+    close (x->sidecar_ready);
   cgroup_free (x->sidecar_cg);
   free (x->state_dir);
   config_free (x->config);
@@ -645,6 +648,7 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
                           .console_sock = -1,
                           .pidfd = -1,
                           .console_master = -1,
+                          .sidecar_ready = -1,
                           .joined = { .userns_fd = -1, .id_block = -1 } };
   cleanup_close int fifo_fd = -1;
   char created[64];
@@ -721,6 +725,10 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
   close (x.sync[1]);
   x.sync[1] = -1;
   if (drive_setup (&x, err) < 0)
+    goto out;
+  /* The sidecar started while the init finished its setup. */
+  if (x.sidecar_ready >= 0
+      && sidecar_wait_ready (TAKE_FD (x.sidecar_ready), x.state.sidecar.pid, err) < 0)
     goto out;
 
   x.state.pid = x.pid;

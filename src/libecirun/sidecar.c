@@ -202,23 +202,27 @@ exec_child (const char *id, const char *state_dir, struct cgroup *cg, int exe, i
 }
 
 /* What the sidecar wrote on its ready pipe before closing it. */
-static int
-wait_ready (int fd, pid_t pid, ecirun_error_t *err)
+int
+sidecar_wait_ready (int fd, pid_t pid, ecirun_error_t *err)
 {
   char buf[512];
   size_t len = 0;
+  int r;
 
   for (;;)
     {
       struct pollfd p = { .fd = fd, .events = POLLIN };
       ssize_t n;
-      int r = poll (&p, 1, READY_TIMEOUT_MS);
 
+      r = poll (&p, 1, READY_TIMEOUT_MS);
       if (r < 0 && errno == EINTR)
         continue;
       if (r <= 0)
-        return make_error (err, r < 0 ? errno : ETIMEDOUT, "the sidecar %s (pid %d) did not start",
-                           FSD_BINARY, (int)pid);
+        {
+          r = make_error (err, r < 0 ? errno : ETIMEDOUT, "the sidecar %s (pid %d) did not start",
+                          FSD_BINARY, (int)pid);
+          goto out;
+        }
       n = read (fd, buf + len, sizeof (buf) - 1 - len);
       if (n < 0 && errno == EINTR)
         continue;
@@ -227,20 +231,30 @@ wait_ready (int fd, pid_t pid, ecirun_error_t *err)
     }
   buf[len] = '\0';
   if (strcmp (buf, FSD_READY_OK) == 0)
-    return 0;
+    {
+      r = 0;
+      goto out;
+    }
   buf[strcspn (buf, "\n")] = '\0';
-  return make_error (err, 0, "the sidecar %s failed to start: %s", FSD_BINARY,
-                     len ? buf : "it exited");
+  r = make_error (err, 0, "the sidecar %s failed to start: %s", FSD_BINARY,
+                  len ? buf : "it exited");
+out:
+  close (fd);
+  if (r < 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+    }
+  return r;
 }
 
 int
 sidecar_start (const char *id, const char *state_dir, struct cgroup *cg, int init_pidfd,
-               int listener, pid_t *ret_pid, ecirun_error_t *err)
+               int listener, pid_t *ret_pid, int *ret_ready, ecirun_error_t *err)
 {
   cleanup_close int exe = open_binary (err);
   int ready[2];
   pid_t pid;
-  int r;
 
   if (exe < 0)
     return -1;
@@ -259,15 +273,8 @@ sidecar_start (const char *id, const char *state_dir, struct cgroup *cg, int ini
       exec_child (id, state_dir, cg, exe, init_pidfd, listener, ready[1]);
     }
   close (ready[1]);
-  r = wait_ready (ready[0], pid, err);
-  close (ready[0]);
-  if (r < 0)
-    {
-      kill (pid, SIGKILL);
-      waitpid (pid, NULL, 0);
-      return -1;
-    }
   *ret_pid = pid;
+  *ret_ready = ready[0];
   return 0;
 }
 

@@ -22,10 +22,13 @@ int sidecar_prepare (const struct oci_config *c, const char *id, int dirfd, stru
                      ecirun_error_t *err);
 
 /* Start it for the container in state_dir: a new session, stdio on /dev/null (stderr on
-   fsd.log with --debug), in cg, with init_pidfd and listener as its only descriptors; returns
-   once it is serving (or failed to). The listener is not consumed. */
+   fsd.log with --debug), in cg, with init_pidfd and listener as its only descriptors. The
+   listener is not consumed. It starts while the init finishes its setup: *ret_ready is the
+   pipe sidecar_wait_ready reads (and closes) before create reports success; it kills the
+   sidecar when it failed to start. */
 int sidecar_start (const char *id, const char *state_dir, struct cgroup *cg, int init_pidfd,
-                   int listener, pid_t *ret_pid, ecirun_error_t *err);
+                   int listener, pid_t *ret_pid, int *ret_ready, ecirun_error_t *err);
+int sidecar_wait_ready (int ready, pid_t pid, ecirun_error_t *err);
 
 /* Whether the recorded sidecar still runs (the same process: start time checked). */
 bool sidecar_alive (const struct container_state *s);
