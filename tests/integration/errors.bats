@@ -219,7 +219,7 @@ EOF
 	ecirun delete --force ct1
 	assert_ok
 	local d
-	for d in $(cgroup_all_paths); do
+	for d in $(cgroup_all_paths) $(sidecar_cgroup_paths); do
 		retry 20 0.1 test ! -d "$d" || fail "cgroup $d left behind"
 	done
 }

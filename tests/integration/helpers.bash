@@ -311,14 +311,19 @@ cgroup_host_path() {
 	fi
 }
 
-# Every directory where this test's cgroup could live, on any hierarchy, and its
-# sidecar's next to it ("<cgroup>@fsd").
+# Every directory where this test's cgroup could live, on any hierarchy.
 cgroup_all_paths() {
 	local cg=$CGROUP
 	# The fs type follows the " - " separator (optional fields vary in number).
 	awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' \
 		/proc/self/mountinfo | sort -u |
-		while read -r mnt; do echo "$mnt$cg"; echo "$mnt$cg@fsd"; done
+		while read -r mnt; do echo "$mnt$cg"; done
+}
+
+# The same for the container's sidecar, whose cgroup is next to it ("<cgroup>@fsd").
+sidecar_cgroup_paths() {
+	local d
+	for d in $(cgroup_all_paths); do echo "$d@fsd"; done
 }
 
 # A process is gone once it does not exist or is a zombie nobody reaped yet.
@@ -341,7 +346,7 @@ sidecar_pids() {
 cleanup_cgroup() {
 	[ -z "${CGROUP:-}" ] && return 0
 	local d p
-	for d in $(cgroup_all_paths); do
+	for d in $(cgroup_all_paths) $(sidecar_cgroup_paths); do
 		[ -d "$d" ] || continue
 		if [ -f "$d/cgroup.kill" ]; then
 			echo 1 >"$d/cgroup.kill" 2>/dev/null || true
@@ -350,7 +355,7 @@ cleanup_cgroup() {
 			while read -r p; do kill -9 "$p" 2>/dev/null || true; done <"$f"
 		done
 	done
-	for d in $(cgroup_all_paths); do
+	for d in $(cgroup_all_paths) $(sidecar_cgroup_paths); do
 		[ -d "$d" ] || continue
 		retry 20 0.1 sh -c "find '$d' -depth -type d -exec rmdir {} + 2>/dev/null; [ ! -d '$d' ]" >/dev/null 2>&1 || true
 	done
@@ -381,7 +386,7 @@ assert_nothing_left() {
 	LAST_CMD=$s_cmd status=$s_status output=$s_output
 	[ -z "$left" ] || fail "containers left behind (list -q): $left" || return 1
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ] || fail "$ROOT is not empty: $(ls -A "$ROOT")" || return 1
-	for d in $(cgroup_all_paths); do
+	for d in $(cgroup_all_paths) $(sidecar_cgroup_paths); do
 		[ ! -d "$d" ] || fail "cgroup $d left behind (procs: $(cat "$d/cgroup.procs" 2>&1))" || return 1
 	done
 	procs=$(rootfs_pids)

@@ -96,8 +96,8 @@ fd_count() {
 # The sidecar's cgroup directories on every hierarchy the container's cgroup is in.
 sidecar_cgroup_dirs() {
 	local d
-	for d in $(cgroup_all_paths); do
-		[[ "$d" == *"$CGROUP@fsd" ]] && [ -d "$d" ] && echo "$d"
+	for d in $(sidecar_cgroup_paths); do
+		[ -d "$d" ] && echo "$d"
 	done
 	return 0
 }
