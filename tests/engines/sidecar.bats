@@ -46,7 +46,7 @@ assert_gone_for() {
 # masked files, /proc/sys read-only), a nested pid namespace with its proc, sysfs, tmpfs
 # remounts, a host file system.
 MOUNTS='mkdir -p /tmp/p /tmp/s /tmp/m
-	mount -t proc proc /tmp/p && echo "proc keys=$(wc -c < /tmp/p/keys)"
+	mount -t proc proc /tmp/p && echo "proc keys=$(wc -c < /tmp/p/keys)/$(grep -c " /tmp/p/keys " /proc/self/mountinfo)"
 	umount /tmp/p/keys 2>/dev/null && echo "UNMOUNTED keys"
 	echo x > /tmp/p/sys/kernel/hostname 2>/dev/null && echo "WROTE /proc/sys"
 	umount -l /tmp/p
@@ -60,7 +60,7 @@ MOUNTS='mkdir -p /tmp/p /tmp/s /tmp/m
 @test "docker run --cap-add SYS_ADMIN: a new proc and sysfs with docker's masks, locked; nested pid namespaces; tmpfs remounts; debugfs refused" {
 	drun --cap-add SYS_ADMIN "$IMG" sh -c "$MOUNTS"
 	assert_ok
-	assert_out_contains "proc keys=0" "nested pid=1 keys=0" "sysfs firmware=0" tmpfs-remounts-ok done
+	assert_out_contains "proc keys=0/1" "nested pid=1 keys=0" "sysfs firmware=0" tmpfs-remounts-ok done
 	refute_out_contains UNMOUNTED WROTE MOUNTED
 }
 
@@ -95,9 +95,9 @@ MOUNTS='mkdir -p /tmp/p /tmp/s /tmp/m
 	[ "$state" = S ] || [ "$state" = R ] || fail "the sidecar is in state $state while the container is paused"
 	docker_ unpause "$CID"
 	assert_ok
-	docker_ exec "$CID" sh -c 'mkdir -p /tmp/p && mount -t proc proc /tmp/p && echo "exec keys=$(wc -c < /tmp/p/keys)"'
+	docker_ exec "$CID" sh -c 'mkdir -p /tmp/p && mount -t proc proc /tmp/p && echo "exec keys=$(wc -c < /tmp/p/keys)/$(grep -c " /tmp/p/keys " /proc/self/mountinfo)"'
 	assert_ok
-	assert_out_contains "exec keys=0"
+	assert_out_contains "exec keys=0/1"
 	docker_ rm -f "$CID"
 	assert_ok
 	retry 50 0.1 sh -c "! kill -0 $SIDECAR_PID 2>/dev/null" || fail "the sidecar outlived docker rm -f"

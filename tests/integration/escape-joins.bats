@@ -164,11 +164,11 @@ C
 		set_cmd "masked=$masked"'
 			try() { if "$@" 2>/dev/null; then echo "ALLOWED: $*"; else echo "refused: $*"; fi; }
 			mkdir -p /tmp/p /tmp/s
-			mount -t proc proc /tmp/p && echo "new proc masked=$(wc -c < /tmp/p/$masked)"
+			mount -t proc proc /tmp/p && echo "new proc masked=$(wc -c < /tmp/p/$masked)/$(grep -c " /tmp/p/$masked " /proc/self/mountinfo)"
 			try umount /tmp/p/$masked
 			try sh -c "echo x > /tmp/p/sys/kernel/hostname"
 			umount -l /tmp/p
-			unshare -p -f sh -c "mount -t proc proc /tmp/p && echo nested masked=\$(wc -c < /tmp/p/$masked) && umount /tmp/p/$masked 2>/dev/null && echo ALLOWED nested umount"
+			unshare -p -f sh -c "mount -t proc proc /tmp/p && echo nested masked=\$(wc -c < /tmp/p/$masked)/\$(grep -c \" /tmp/p/$masked \" /proc/self/mountinfo) && umount /tmp/p/$masked 2>/dev/null && echo ALLOWED nested umount"
 			try unshare -mrpf sh -c "mount -t proc none /proc && echo h > /proc/sys/kernel/hostname"
 			mount -t sysfs sysfs /tmp/s && echo "new sysfs firmware=$(ls -A /tmp/s/firmware | wc -l)"
 			try umount /tmp/s/firmware
@@ -180,7 +180,7 @@ C
 		assert_ok
 		LAST_CMD="ecirun run $mode ct1"
 		refute_out_contains ALLOWED
-		assert_out_contains "new proc masked=0" "nested masked=0" "new sysfs firmware=0" \
+		assert_out_contains "new proc masked=0/1" "nested masked=0/1" "new sysfs firmware=0" \
 			"refused: umount /tmp/p/$masked" "refused: umount /tmp/s/firmware" \
 			"refused: umount /proc/$masked" masked=0 done
 	done
@@ -228,7 +228,7 @@ C
 		try() { if "$@" 2>/dev/null; then echo "ALLOWED: $*"; else echo "refused: $*"; fi; }
 		mkdir -p /tmp/p
 		while [ ! -e /go ]; do sleep 0.1; done
-		mount -t proc proc /tmp/p && echo "new proc masked=$(wc -c < /tmp/p/$masked)"
+		mount -t proc proc /tmp/p && echo "new proc masked=$(wc -c < /tmp/p/$masked)/$(grep -c " /tmp/p/$masked " /proc/self/mountinfo)"
 		try umount /tmp/p/$masked
 		echo done; exec sleep 1000'
 	ecirun run -d --no-pivot ct1
@@ -240,7 +240,7 @@ C
 	output=$(cat "$ECIRUN_LAST_LOG")
 	LAST_CMD="ct1's output"
 	refute_out_contains ALLOWED
-	assert_out_contains "new proc masked=0" "refused: umount /tmp/p/$masked"
+	assert_out_contains "new proc masked=0/1" "refused: umount /tmp/p/$masked"
 	umount "$TESTDIR/shared/p"
 	umount "$TESTDIR/shared"
 }

@@ -73,6 +73,24 @@ pick_masks() {
 		fail "the spec has no read-only /proc/sys"
 }
 
+# /bin/probe LABEL PROC MASKED in the rootfs: whether PROC/MASKED (a masked file of a proc
+# mounted at PROC) is masked: "LABEL masked=BYTES/MOUNTS locked" for a mask in place (empty,
+# a mount point) that cannot be unmounted. Busybox applets by their full path: it also runs
+# after chroot and pivot_root into a directory holding only /bin/busybox and itself.
+install_probe() {
+	cat >"$BUNDLE/rootfs/bin/probe" <<'EOF'
+#!/bin/busybox sh
+b=/bin/busybox
+n=$($b wc -c <"$2/$3")
+# Mounts on PROC/MASKED whose parent is the topmost mount on PROC (the new proc).
+m=$($b awk -v p="$2" -v f="$2/$3" '{ mp[NR] = $5; par[NR] = $2 } $5 == p { id = $1 }
+	END { for (i = 1; i <= NR; i++) if (mp[i] == f && par[i] == id) n++; print n + 0 }' /proc/self/mountinfo)
+if out=$($b umount "$2/$3" 2>&1); then u=UNMOUNTED; else u=locked; fi
+echo "$1 masked=$n/$m $u"
+EOF
+	chmod 0755 "$BUNDLE/rootfs/bin/probe"
+}
+
 # sidecar_pid ID: from `ecirun state` (SIDECAR_PID), failing unless it is alive.
 sidecar_pid() {
 	ecirun state "$1"
@@ -174,7 +192,7 @@ sidecar_cgroup_dirs() {
 		mkdir -p /tmp/p /tmp/s
 		sidecar-helper mount proc /tmp/p proc nosuid,nodev,noexec -
 		echo "pid1=$(tr "\0" " " < /tmp/p/1/cmdline | cut -c1-5)"
-		echo "masked bytes=$(wc -c < /tmp/p/$f)"
+		echo "masked bytes=$(wc -c < /tmp/p/$f) mounts=$(grep -c " /tmp/p/$f " /proc/self/mountinfo)"
 		sidecar-helper umount /tmp/p/$f
 		'"$dircheck"'
 		sidecar-helper mount - /tmp/p/sys - remount,bind -
@@ -189,7 +207,7 @@ sidecar_cgroup_dirs() {
 	ecirun run ct1
 	assert_ok
 	# The workload is `sh -c script`: pid 1 of the new proc is the container's own init.
-	assert_out_contains "pid1=sh -c" "masked bytes=0" done
+	assert_out_contains "pid1=sh -c" "masked bytes=0 mounts=1" done
 	local out=$output
 	# In order: the proc mount, the mask's umount (locked: EINVAL), the read-only path's
 	# remount rw (locked: EPERM), the whole proc's lazy umount, sysfs, its mask's umount.
@@ -213,20 +231,22 @@ sidecar_cgroup_dirs() {
 
 @test "a new proc in nested pid and mount namespaces, after chroot and after pivot_root, has the masks" {
 	caps_all
+	install_probe
 	pick_masks
 	set_cmd "f=$MASKED_FILE"'
-		unshare -p -f --mount-proc sh -c "echo nested pid=\$\$ masked=\$(wc -c < /proc/$f); umount /proc/$f 2>/dev/null && echo UNMOUNTED nested"
+		unshare -p -f --mount-proc sh -c "echo nested pid=\$\$; probe nested /proc $f"
 		mkdir -p /tmp/q
-		unshare -m sh -c "mount -t proc proc /tmp/q && echo mntns masked=\$(wc -c < /tmp/q/$f); umount /tmp/q/$f 2>/dev/null && echo UNMOUNTED mntns"
+		unshare -m sh -c "mount -t proc proc /tmp/q && probe mntns /tmp/q $f"
 		mkdir -p /tmp/cr/bin /tmp/cr/proc
-		cp /bin/busybox /tmp/cr/bin/
-		chroot /tmp/cr /bin/busybox sh -c "/bin/busybox mount -t proc proc /proc && echo chroot masked=\$(/bin/busybox wc -c < /proc/$f); /bin/busybox umount /proc/$f 2>/dev/null && echo UNMOUNTED chroot"
+		cp /bin/busybox /bin/probe /tmp/cr/bin/
+		chroot /tmp/cr /bin/busybox sh -c "/bin/busybox mount -t proc proc /proc && /bin/probe chroot /proc $f"
 		mkdir -p /tmp/pr
-		unshare -m sh -c "mount -t tmpfs t /tmp/pr && mkdir /tmp/pr/bin /tmp/pr/proc /tmp/pr/old && cp /bin/busybox /tmp/pr/bin/ && cd /tmp/pr && pivot_root . old && exec /bin/busybox sh -c \"/bin/busybox umount -l /old; /bin/busybox mount -t proc proc /proc && echo pivot masked=\\\$(/bin/busybox wc -c < /proc/$f); /bin/busybox umount /proc/$f 2>/dev/null && echo UNMOUNTED pivot\""
+		unshare -m sh -c "mount -t tmpfs t /tmp/pr && mkdir /tmp/pr/bin /tmp/pr/proc /tmp/pr/old && cp /bin/busybox /bin/probe /tmp/pr/bin/ && cd /tmp/pr && pivot_root . old && exec /bin/busybox sh -c \"/bin/busybox umount -l /old; /bin/busybox mount -t proc proc /proc && /bin/probe pivot /proc $f\""
 		echo done'
 	ecirun run ct1
 	assert_ok
-	assert_out_contains "nested pid=1 masked=0" "mntns masked=0" "chroot masked=0" "pivot masked=0" done
+	assert_out_contains "nested pid=1" "nested masked=0/1 locked" "mntns masked=0/1 locked" \
+		"chroot masked=0/1 locked" "pivot masked=0/1 locked" done
 	refute_out_contains UNMOUNTED
 	assert_nothing_left
 }
@@ -266,17 +286,18 @@ sidecar_cgroup_dirs() {
 @test "mounts named through the caller's descriptors (/proc/self/fd/N): tmpfs, a bind, a new proc" {
 	caps_sys_admin
 	install_sidecar_helper
+	install_probe
 	pick_masks
 	set_cmd "f=$MASKED_FILE"'
 		mkdir -p /tmp/a /tmp/b /tmp/p /tmp/t
 		echo hi > /tmp/a/f
 		echo "tmpfs $(sidecar-helper viafd tmpfs t /tmp/t) $(grep -c " /tmp/t " /proc/self/mountinfo)"
 		echo "bind $(sidecar-helper viafd - /tmp/a /tmp/b) $(cat /tmp/b/f)"
-		echo "proc $(sidecar-helper viafd proc proc /tmp/p) masked=$(wc -c < /tmp/p/$f)"
+		echo "proc $(sidecar-helper viafd proc proc /tmp/p) $(probe via-fd /tmp/p $f)"
 		echo done'
 	ecirun run ct1
 	assert_ok
-	assert_out_contains "tmpfs ok 1" "bind ok hi" "proc ok masked=0" done
+	assert_out_contains "tmpfs ok 1" "bind ok hi" "proc ok via-fd masked=0/1 locked" done
 	assert_nothing_left
 }
 
@@ -312,18 +333,19 @@ sidecar_cgroup_dirs() {
 @test "performed as the caller: without CAP_SYS_ADMIN mounts fail with EPERM, as root of a nested user namespace they work" {
 	caps_docker
 	install_sidecar_helper
+	install_probe
 	pick_masks
 	set_cmd "f=$MASKED_FILE"'
 		mkdir -p /tmp/m
 		echo "plain $(sidecar-helper mount t /tmp/m tmpfs - -)"
 		echo "plain-proc $(sidecar-helper mount proc /tmp/m proc - -)"
 		unshare -U -r -m sh -c "echo nested-tmpfs \$(sidecar-helper mount t /tmp/m tmpfs - -)"
-		unshare -U -r -m -p -f sh -c "mount -t proc proc /tmp/m && echo nested-proc masked=\$(wc -c < /tmp/m/$f); sidecar-helper umount /tmp/m/$f"
+		unshare -U -r -m -p -f sh -c "mount -t proc proc /tmp/m && probe nested-proc /tmp/m $f"
 		echo done'
 	ecirun run ct1
 	assert_ok
 	assert_out_contains "plain errno=EPERM" "plain-proc errno=EPERM" "nested-tmpfs ok" \
-		"nested-proc masked=0" "errno=EINVAL" done
+		"nested-proc masked=0/1 locked" done
 	assert_nothing_left
 }
 
@@ -501,12 +523,12 @@ sidecar_cgroup_dirs() {
 
 @test "exec'd processes are vetted by the same sidecar: a new proc from exec has the masks" {
 	caps_sys_admin
+	install_probe
 	pick_masks
 	run_detached ct1 'exec sleep 1000'
-	ecirun exec ct1 sh -c "mkdir -p /tmp/p && mount -t proc proc /tmp/p && echo masked=\$(wc -c < /tmp/p/$MASKED_FILE); umount /tmp/p/$MASKED_FILE 2>/dev/null && echo UNMOUNTED; true"
+	ecirun exec ct1 sh -c "mkdir -p /tmp/p && mount -t proc proc /tmp/p && probe exec /tmp/p $MASKED_FILE"
 	assert_ok
-	assert_out_contains "masked=0"
-	refute_out_contains UNMOUNTED
+	assert_out_contains "exec masked=0/1 locked"
 	ecirun delete --force ct1
 	assert_ok
 	assert_nothing_left
@@ -515,6 +537,7 @@ sidecar_cgroup_dirs() {
 @test "config.json's seccomp: its SCMP_ACT_ERRNO for mount wins, its SCMP_ACT_ALLOW is still vetted" {
 	caps_sys_admin
 	install_sidecar_helper
+	install_probe
 	pick_masks
 	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": [],
 		"syscalls": [{"names": ["mount"], "action": "SCMP_ACT_ERRNO", "errnoRet": 15,
@@ -525,11 +548,11 @@ sidecar_cgroup_dirs() {
 		mkdir -p /tmp/p
 		echo "null-data $(sidecar-helper mount t /tmp/p tmpfs - -)"
 		echo "with-data $(sidecar-helper mount proc /tmp/p proc - hidepid=0)"
-		echo "masked=$(wc -c < /tmp/p/$f) umount $(sidecar-helper umount /tmp/p/$f)"
+		probe vetted /tmp/p $f
 		echo done'
 	ecirun run ct1
 	assert_ok
-	assert_out_contains "null-data errno=ENOTBLK" "with-data ok" "masked=0 umount errno=EINVAL" done
+	assert_out_contains "null-data errno=ENOTBLK" "with-data ok" "vetted masked=0/1 locked" done
 	assert_nothing_left
 }
 
