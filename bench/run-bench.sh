@@ -2,9 +2,15 @@
 # Container start latency and runtime memory: ecirun vs runc (and crun), then
 # `docker run --rm` through a private dockerd with each runtime.
 #
-# Usage: sudo bench/run-bench.sh [-n N] [-d N] [--no-docker] [--no-crun] [--no-overlay]
+# Usage: sudo bench/run-bench.sh [-n N] [-d N] [-m N] [-c N] [--no-docker] [--no-crun]
+#                                [--no-overlay] [--no-sidecar]
 #   -n N         sequential `run` of a busybox `true` bundle per runtime (default 50)
 #   -d N         `docker run --rm` per runtime (default 10; 0 = skip)
+#   -m N         mount+umount pairs per sample in the sidecar section (default 2000)
+#   -c N         concurrent containers in the sidecar section (default 100)
+#   --no-sidecar skip the sidecar section (ecirun-fsd: Pss of one, a vetted mount+umount pair
+#                against the same pair in a runc container, N concurrent containers);
+#                ecirun_nofsd (ecirun with mountVetting "off") still runs in the table
 #   --no-overlay skip the overlay-rootfs bundles (ecirun_ovl, runc_ovl): the same
 #                rootfs as a host overlay mount, which ecirun re-mounts inside the
 #                container's user namespace over ID-mapped layers
@@ -24,6 +30,9 @@ N=50
 DN=10
 WITH_CRUN=1
 WITH_OVL=1
+WITH_SIDECAR=1
+MN=2000
+CN=100
 ECIRUN=$(readlink -f "${ECIRUN:-$TOP/ecirun}")
 RUNC=${RUNC:-/usr/sbin/runc}
 CRUN=${CRUN:-/usr/bin/crun}
@@ -34,10 +43,13 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-n) N=$2; shift 2 ;;
 	-d) DN=$2; shift 2 ;;
+	-m) MN=$2; shift 2 ;;
+	-c) CN=$2; shift 2 ;;
+	--no-sidecar) WITH_SIDECAR=0; shift ;;
 	--no-docker) DN=0; shift ;;
 	--no-crun) WITH_CRUN=0; shift ;;
 	--no-overlay) WITH_OVL=0; shift ;;
-	-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run-bench.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -68,6 +80,9 @@ cleanup() {
 		eng_stop_all
 	fi
 	local rt m
+	[ -n "${SIDECAR_ROOTS:-}" ] && for rt in $SIDECAR_ROOTS; do
+		for c in "$rt"/*; do [ -e "$c" ] && "$ECIRUN" --root "$rt" delete --force "${c##*/}" >/dev/null 2>&1; done
+	done
 	for rt in "$WORK"/root-*; do
 		[ -d "$rt" ] || continue
 		case $rt in
@@ -126,6 +141,13 @@ make_ovl_bundle() {
 
 make_bundle ecirun "$ECIRUN"
 make_bundle runc "$RUNC"
+# ecirun without its sidecar (admin policy mountVetting "off"): the sidecar's share of `run`.
+echo '{"mountVetting": "off"}' >"$WORK/nofsd-policy.json"
+make_bundle ecirun_nofsd "$ECIRUN"
+RUNTIMES+=(ecirun_nofsd)
+RT_BIN[ecirun_nofsd]=$ECIRUN
+RT_PREFIX[ecirun_nofsd]="env ECIRUN_POLICY=$WORK/nofsd-policy.json"
+RT_GLOBAL[ecirun_nofsd]=""
 if [ "$WITH_OVL" = 1 ]; then
 	make_ovl_bundle ecirun_ovl "$ECIRUN"
 	make_ovl_bundle runc_ovl "$RUNC"
@@ -237,9 +259,105 @@ pair() {
 }
 pair ecirun runc
 pair ecirun crun
+pair ecirun ecirun_nofsd
 pair ecirun_ovl ecirun
 pair runc_ovl runc
 pair ecirun_ovl runc_ovl
+
+# --------------------------------------------------------------------------
+# The sidecar (ecirun-fsd, docs/sidecar.md)
+# --------------------------------------------------------------------------
+if [ "$WITH_SIDECAR" = 1 ]; then
+	echo
+	echo "== the sidecar (ecirun-fsd)"
+	SIDECAR_ROOTS="$WORK/sc-root $WORK/sc-many"
+	mkdir -p $SIDECAR_ROOTS
+	# sidecar_of ROOT ID: the pid of the container's sidecar.
+	sidecar_of() {
+		"$ECIRUN" --root "$1" state "$2" | jq -r '.sidecar.pid // empty'
+	}
+	pss() {
+		awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"
+	}
+
+	# Pss of one sidecar, serving a container that sleeps.
+	jq '.process.args = ["sleep", "1000"]' "$WORK/bundle-ecirun/config.json" >"$WORK/sleep.json"
+	mkdir -p "$WORK/bundle-sleep"
+	ln -s "$WORK/bundle-ecirun/rootfs" "$WORK/bundle-sleep/rootfs"
+	cp "$WORK/sleep.json" "$WORK/bundle-sleep/config.json"
+	"$ECIRUN" --root "$WORK/sc-root" run -d -b "$WORK/bundle-sleep" pss-$$ </dev/null >/dev/null 2>&1 ||
+		die "ecirun run -d of a sleeping container failed"
+	p=$(sidecar_of "$WORK/sc-root" pss-$$)
+	[ -n "$p" ] || die "the container has no sidecar"
+	echo "Pss of one sidecar: $(pss "$p" Pss) kB (anonymous $(pss "$p" Pss_Anon) kB, Rss $(pss "$p" Rss) kB)"
+	"$ECIRUN" --root "$WORK/sc-root" delete --force pss-$$ >/dev/null 2>&1
+
+	# A vetted mount+umount pair (tmpfs) against the same pair in a runc container (host
+	# root: straight to the kernel) and in ecirun without its sidecar (the kernel, in the
+	# user namespace). The loop runs inside: tests/integration/sidecar-helper.c.
+	if command -v gcc >/dev/null && gcc -static -O1 -o "$WORK/sidecar-helper" \
+		"$TOP/tests/integration/sidecar-helper.c" 2>"$WORK/gcc.log"; then
+		MRTS=(ecirun ecirun_nofsd runc)
+		for rt in "${MRTS[@]}"; do
+			b=$WORK/bundle-mnt-$rt
+			mkdir -p "$b" "$WORK/root-mnt-$rt"
+			cp -a "$ROOTFS" "$b/rootfs"
+			cp "$WORK/sidecar-helper" "$b/rootfs/bin/"
+			jq --arg n "$MN" '.process.args = ["/bin/sidecar-helper", "loop", $n, "/tmp"] | .root.readonly = false
+				| .process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])' \
+				"$WORK/bundle-${rt}/config.json" >"$b/config.json"
+		done
+		mnt_once() {
+			local rt=$1 id=$2 bin=$ECIRUN out
+			[ "$rt" = runc ] && bin=$RUNC
+			# shellcheck disable=SC2086
+			out=$(${RT_PREFIX[$rt]} "$bin" --root "$WORK/root-mnt-$rt" run -b "$WORK/bundle-mnt-$rt" "$id" </dev/null 2>&1) ||
+				die "$rt mount loop failed: $out"
+			[[ "$out" == *"failed=0"* ]] || die "$rt mount loop: $out"
+			sed -n 's/.* us=\([0-9]*\).*/\1/p' <<<"$out" >>"$WORK/mnt-$rt.dat"
+		}
+		for rt in "${MRTS[@]}"; do mnt_once "$rt" mw-$rt-$$; rm -f "$WORK/mnt-$rt.dat"; done
+		for i in 1 2 3 4 5; do for rt in "${MRTS[@]}"; do mnt_once "$rt" m$i-$rt-$$; done; done
+		printf '%-13s %10s\n' runtime us_per_pair
+		declare -A PAIR
+		for rt in "${MRTS[@]}"; do
+			read -r med _ < <(stats "$WORK/mnt-$rt.dat" 1)
+			PAIR[$rt]=$(awk -v t="$med" -v n="$MN" 'BEGIN { printf "%.1f", t / n }')
+			printf '%-13s %10s\n' "$rt" "${PAIR[$rt]}"
+		done
+		echo "mount+umount pair (tmpfs, median of 5 x $MN): ecirun/runc $(ratio "${PAIR[ecirun]}" "${PAIR[runc]}")x, ecirun/ecirun_nofsd $(ratio "${PAIR[ecirun]}" "${PAIR[ecirun_nofsd]}")x"
+	else
+		echo "mount+umount pair skipped: gcc -static cannot build sidecar-helper.c ($(tail -n 1 "$WORK/gcc.log" 2>/dev/null))"
+	fi
+
+	# N concurrent containers: all started (run -d, 8 at a time), all up with their
+	# sidecars, all deleted, nothing left.
+	t0=$(date +%s%N)
+	# (xargs gives each command /dev/null as stdin)
+	seq 1 "$CN" | xargs -P 8 -I{} "$ECIRUN" --root "$WORK/sc-many" run -d -b "$WORK/bundle-sleep" many-{}-$$ \
+		>"$WORK/many.log" 2>&1 || die "starting $CN containers failed: $(tail -n 3 "$WORK/many.log")"
+	t1=$(date +%s%N)
+	up=$("$ECIRUN" --root "$WORK/sc-many" list --format json | jq '[.[] | select(.status == "running")] | length')
+	alive=0 total_pss=0
+	for i in $(seq 1 "$CN"); do
+		p=$(sidecar_of "$WORK/sc-many" "many-$i-$$")
+		if [ -n "$p" ] && [ -e "/proc/$p/smaps_rollup" ]; then
+			alive=$((alive + 1))
+			total_pss=$((total_pss + $(pss "$p" Pss)))
+		fi
+	done
+	t2=$(date +%s%N)
+	seq 1 "$CN" | xargs -P 8 -I{} "$ECIRUN" --root "$WORK/sc-many" delete --force many-{}-$$ \
+		>>"$WORK/many.log" 2>&1 || die "deleting $CN containers failed: $(tail -n 3 "$WORK/many.log")"
+	t3=$(date +%s%N)
+	left_fsd=0
+	for p in $(pgrep -x ecirun-fsd); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q " $WORK/sc-many/" && left_fsd=$((left_fsd + 1))
+	done
+	left_cg=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "many-*-$$*" 2>/dev/null | wc -l)
+	left_st=$(ls -A "$WORK/sc-many" | wc -l)
+	echo "$CN concurrent containers: started in $(ms $(((t1 - t0) / 1000))) ms, $up running with $alive sidecars (Pss $total_pss kB in all), deleted in $(ms $(((t3 - t2) / 1000))) ms; left: $left_fsd sidecars, $left_cg cgroup dirs, $left_st state dirs"
+fi
 
 [ "$DN" -gt 0 ] || exit 0
 

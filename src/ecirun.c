@@ -102,6 +102,8 @@ usage (FILE *out)
            "                          impossible\n"
            "  hostDirMapping          \"idmap\" (default) or \"block\": host directories that\n"
            "                          are not the engine's are mounted without an ID map\n"
+           "  mountVetting            \"sidecar\" (default) or \"off\": mount(2) and umount2(2)\n"
+           "                          vetted by each container's ecirun-fsd\n"
            "  restrictedMounts        host paths refused as bind sources or root, with what\n"
            "                          is inside them and every directory holding them,\n"
            "                          judged by what a source is (its file system and\n"

@@ -31,6 +31,7 @@
 #include "nsjoin.h"
 #include "policy.h"
 #include "seccomp.h"
+#include "sidecar.h"
 #include "sync.h"
 #include "syscalls.h"
 #include "terminal.h"
@@ -59,6 +60,10 @@ struct create_ctx
   bool policy_loaded;
   struct id_block block;
   bool block_held;
+  bool vet_mounts;
+  struct cgroup *sidecar_cg;
+  int sidecar_ready; /* its ready pipe, until it said it serves */
+  char *state_dir;   /* absolute: <root>/<id> */
 };
 
 static char *
@@ -341,6 +346,7 @@ run_init (struct create_ctx *x, int fifo_fd)
     .want_console = x->config->process->terminal,
     .ns_new = x->ns_new,
     .ns_joined = x->ns_joined,
+    .vet_mounts = x->vet_mounts,
   };
   /* Our copies of the state directory fd would keep its lock held until exec. */
   close (x->sync[0]);
@@ -562,6 +568,22 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
               return -1;
             break;
           }
+        case SYNC_VETTING_FD:
+          {
+            /* The sidecar takes the listener; no copy of it stays with the runtime. */
+            int r = m.fd < 0 || !x->vet_mounts
+                        ? make_error (err, 0, "sync: unexpected mount-vetting listener")
+                        : sidecar_start (x->o->id, x->state_dir, x->sidecar_cg, x->pidfd, m.fd,
+                                         &x->state.sidecar.pid, &x->sidecar_ready, err);
+            if (m.fd >= 0)
+              close (m.fd);
+            if (r < 0)
+              return -1;
+            x->state.sidecar.start_time = proc_start_time (x->state.sidecar.pid, NULL);
+            if (sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
+              return -1;
+            break;
+          }
         default:
           {
             int r = setup_common_stage (&m, err);
@@ -583,6 +605,12 @@ create_ctx_cleanup (struct create_ctx *x, bool failed)
       if (x->pid > 0)
         waitpid (x->pid, NULL, 0);
       if (x->cg && cgroup_destroy (x->cg, &e) < 0)
+        {
+          log_warning ("%s", e->msg);
+          error_release (&e);
+        }
+      /* Its cgroup holds it (and its helpers), recorded pid or not. */
+      if (x->sidecar_cg && cgroup_destroy (x->sidecar_cg, &e) < 0)
         {
           log_warning ("%s", e->msg);
           error_release (&e);
@@ -616,6 +644,10 @@ create_ctx_cleanup (struct create_ctx *x, bool failed)
   if (x->policy_loaded)
     policy_release (&x->policy);
   cgroup_free (x->cg);
+  if (x->sidecar_ready >= 0)
+    close (x->sidecar_ready);
+  cgroup_free (x->sidecar_cg);
+  free (x->state_dir);
   config_free (x->config);
   free (x->bundle);
   free (x->rootfs);
@@ -633,6 +665,7 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
                           .console_sock = -1,
                           .pidfd = -1,
                           .console_master = -1,
+                          .sidecar_ready = -1,
                           .joined = { .userns_fd = -1, .id_block = -1 } };
   cleanup_close int fifo_fd = -1;
   char created[64];
@@ -671,6 +704,15 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
       < 0)
     goto out;
   x.state.cgroup_path = (char *)cgroup_get_path (x.cg);
+  x.vet_mounts = sidecar_wanted (x.config, &x.policy);
+  if (x.vet_mounts)
+    {
+      cleanup_free char *root = realpath (o->root, NULL);
+      x.state_dir = xasprintf ("%s/%s", root ? root : o->root, o->id);
+      if (sidecar_prepare (x.config, o->id, x.dirfd, &x.sidecar_cg, err) < 0)
+        goto out;
+      x.state.sidecar.cgroup_path = (char *)cgroup_get_path (x.sidecar_cg);
+    }
   /* Recorded before the init exists, so that a create killed halfway can be deleted. */
   if (state_write (x.dirfd, &x.state, err) < 0)
     goto out;
@@ -705,6 +747,10 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
   log_msg (LOG_LEVEL_DEBUG, "child process in init(): pid %d, setting up the container",
            (int)x.pid);
   if (drive_setup (&x, err) < 0)
+    goto out;
+  /* The sidecar started while the init finished its setup. */
+  if (x.sidecar_ready >= 0
+      && sidecar_wait_ready (TAKE_FD (x.sidecar_ready), x.state.sidecar.pid, err) < 0)
     goto out;
   log_msg (LOG_LEVEL_DEBUG, "init: closing the pipe to signal completion: %s is created", o->id);
 

@@ -23,6 +23,7 @@
 #include "sync.h"
 #include "syscalls.h"
 #include "terminal.h"
+#include "sidecar.h"
 #include "utils.h"
 
 /* Set or replace KEY=VALUE in a NULL-terminated environment. */
@@ -207,6 +208,7 @@ struct exec_ctx
   pid_t pid;
   int pidfd;
   int console_master;
+  int state_dirfd; /* O_PATH, unlocked: the sidecar's socket is there */
 };
 
 /* Fork a helper that joins the container's namespaces (all at once, through the init's pidfd)
@@ -236,6 +238,7 @@ spawn (struct exec_ctx *x, ecirun_error_t *err)
         .preserve_fds = x->o->preserve_fds,
         .want_console = x->proc->terminal,
         .in_userns = userns,
+        .vet_mounts = x->state_dirfd >= 0,
       };
       ecirun_error_t e = NULL;
       char buf[32];
@@ -253,6 +256,8 @@ spawn (struct exec_ctx *x, ecirun_error_t *err)
       close (x->sync[0]);
       close (x->op.dirfd);
       close (x->op.rootfd);
+      if (x->state_dirfd >= 0)
+        close (x->state_dirfd);
       if (x->console_sock >= 0)
         close (x->console_sock);
       if (ns && setns (x->init_pidfd, ns) < 0)
@@ -326,6 +331,24 @@ drive_setup (struct exec_ctx *x, ecirun_error_t *err)
               return -1;
             break;
           }
+        case SYNC_VETTING_FD:
+          {
+            /* Fail closed: without the sidecar, the process's mount calls get ENOSYS. */
+            ecirun_error_t e = NULL;
+            if (m.fd < 0 || x->state_dirfd < 0
+                || sidecar_hand_listener (x->state_dirfd, x->pid, m.fd, &e) < 0)
+              {
+                log_warning ("container `%s`: the sidecar did not take the exec'd process's "
+                             "listener (%s): its mount calls fail with ENOSYS",
+                             x->o->id, e ? e->msg : "unexpected");
+                error_release (&e);
+              }
+            if (m.fd >= 0)
+              close (m.fd);
+            if (sync_send (x->sync[0], SYNC_FD_RECEIVED, NULL, -1, err) < 0)
+              return -1;
+            break;
+          }
         default:
           {
             int r = setup_common_stage (&m, err);
@@ -357,6 +380,8 @@ exec_ctx_release (struct exec_ctx *x, bool failed)
     close (x->console_sock);
   if (x->init_pidfd >= 0)
     close (x->init_pidfd);
+  if (x->state_dirfd >= 0)
+    close (x->state_dirfd);
   cgroup_free (x->cg);
   process_config_free (x->proc);
   config_free (x->cfg);
@@ -372,7 +397,8 @@ container_exec (const struct exec_opts *o, int *ret_status, ecirun_error_t *err)
                         .sync = { -1, -1 },
                         .console_sock = -1,
                         .pidfd = -1,
-                        .console_master = -1 };
+                        .console_master = -1,
+                        .state_dirfd = -1 };
   sigset_t fwd, old;
   bool ready = false;
   int r = -1;
@@ -404,6 +430,20 @@ container_exec (const struct exec_opts *o, int *ret_status, ecirun_error_t *err)
   if (cgroup_open (x.op.state->cgroup_path, &x.cg, err) < 0
       || (o->cgroups && cgroup_descend (x.cg, o->cgroups, err) < 0))
     goto out;
+  /* The container's sidecar vets the new process's mount calls too. */
+  if (x.op.state->sidecar.pid > 0)
+    {
+      x.state_dirfd = openat (x.op.rootfd, o->id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (x.state_dirfd < 0)
+        {
+          make_error (err, errno, "open the state directory of `%s`", o->id);
+          goto out;
+        }
+      if (!sidecar_alive (x.op.state))
+        log_warning ("container `%s`: its sidecar (pid %d) is gone: mount calls in it fail with "
+                     "ENOSYS",
+                     o->id, (int)x.op.state->sidecar.pid);
+    }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x.sync) < 0)
     {
       make_error (err, errno, "socketpair");

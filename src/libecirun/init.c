@@ -30,6 +30,7 @@
 #include "syscalls.h"
 #include "terminal.h"
 #include "utils.h"
+#include "vetting.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -338,6 +339,26 @@ install_seccomp (const struct linux_config *lc, int sync_fd, ecirun_error_t *err
   return sync_expect (sync_fd, SYNC_FD_RECEIVED, &m, err);
 }
 
+/* ecirun's own filter, before config.json's and while the process still has CAP_SYS_ADMIN:
+   its listener goes to the runtime (for the sidecar), and no copy stays here, so that the
+   container's mount calls fail (ENOSYS) rather than hang if the sidecar ever goes. */
+static int
+install_vetting (int sync_fd, ecirun_error_t *err)
+{
+  struct sync_msg m;
+  int fd = vetting_install (err);
+
+  if (fd < 0)
+    return -1;
+  if (sync_send (sync_fd, SYNC_VETTING_FD, NULL, fd, err) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  close (fd);
+  return sync_expect (sync_fd, SYNC_FD_RECEIVED, &m, err);
+}
+
 static int
 setup_console (const struct process_config *p, int sync_fd, bool bind_console, char **ret_slave,
                ecirun_error_t *err)
@@ -581,8 +602,8 @@ late_seccomp (struct exec_plan *plan, const struct linux_config *lc, ecirun_erro
 }
 
 static int
-exec_process (struct exec_plan *plan, const struct process_config *p,
-              const struct linux_config *lc, ecirun_error_t *err)
+exec_process (struct exec_plan *plan, const struct process_config *p, const struct linux_config *lc,
+              ecirun_error_t *err)
 {
   if (late_seccomp (plan, lc, err) < 0)
     return -1;
@@ -628,6 +649,8 @@ init_exec_process (const struct exec_child_args *a)
         fail_on (a->sync_fd, &err);
     }
   if (apply_rlimits (p, &err) < 0)
+    fail_on (a->sync_fd, &err);
+  if (a->vet_mounts && install_vetting (a->sync_fd, &err) < 0)
     fail_on (a->sync_fd, &err);
   if (prepare_process (&setup, &plan, &err) < 0)
     fail_on (a->sync_fd, &err);
@@ -741,6 +764,8 @@ init_run (const struct init_args *a)
     init_fail (a, &err);
   /* The pty was opened in the namespace before the locked copy. */
   if (slave && terminal_reopen_stdio (slave, &err) < 0)
+    init_fail (a, &err);
+  if (a->vet_mounts && install_vetting (a->sync_fd, &err) < 0)
     init_fail (a, &err);
   if (apply_rlimits (p, &err) < 0 || apply_personality (lc, &err) < 0)
     init_fail (a, &err);

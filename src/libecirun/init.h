@@ -18,6 +18,7 @@ struct init_args
   bool want_console; /* create a pty and send its master to the parent */
   int ns_new;        /* CLONE_NEW* namespaces created for this container (clone + unshare) */
   int ns_joined;     /* CLONE_NEW* namespaces joined by path */
+  bool vet_mounts;   /* install ecirun's mount-vetting filter and send its listener */
 };
 
 /* Never returns: execs the workload or exits non-zero after reporting the error. */
@@ -32,6 +33,7 @@ struct exec_child_args
   int preserve_fds;
   bool want_console;
   bool in_userns;
+  bool vet_mounts;
 };
 __attribute__ ((noreturn)) void init_exec_process (const struct exec_child_args *a);
 

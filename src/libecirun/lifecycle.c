@@ -18,6 +18,7 @@
 #include "idblock.h"
 #include "policy.h"
 #include "log.h"
+#include "sidecar.h"
 #include "overlay.h"
 #include "syscalls.h"
 #include "terminal.h"
@@ -250,6 +251,8 @@ container_delete (const char *root, const char *id, bool force, ecirun_error_t *
     }
   else if (op.status != STATUS_STOPPED)
     kill_init_and_wait (op.state);
+  /* Gone by itself once the init is, unless it hangs or was never told: make sure. */
+  sidecar_stop (op.state);
   if (op.state->id_block >= 0)
     {
       struct ecirun_policy pol;
@@ -291,6 +294,11 @@ container_state_json (const char *root, const char *id, char **ret, ecirun_error
 
   if (open_container (root, id, &op, false, err) < 0)
     goto out;
+  op.state->sidecar.alive = sidecar_alive (op.state);
+  if (op.state->sidecar.pid > 0 && !op.state->sidecar.alive && op.status != STATUS_STOPPED)
+    log_warning ("container `%s`: its sidecar (pid %d) is gone: mount calls in it fail with "
+                 "ENOSYS until it is deleted",
+                 id, (int)op.state->sidecar.pid);
   *ret = state_to_json (op.state, op.status, true);
   r = 0;
 out:

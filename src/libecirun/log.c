@@ -131,6 +131,12 @@ log_emit (enum log_level level, const char *msg, bool to_stderr)
     }
 }
 
+bool
+log_debug_on (void)
+{
+  return log_debug_enabled;
+}
+
 void
 log_msg (enum log_level level, const char *fmt, ...)
 {

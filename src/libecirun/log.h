@@ -23,6 +23,8 @@ enum log_format
 /* path NULL: log to stderr only. Returns -1 with err set when the file cannot be opened. */
 int log_init (const char *path, enum log_format format, bool debug, ecirun_error_t *err);
 void log_msg (enum log_level level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+/* Whether --debug was given. */
+bool log_debug_on (void);
 /* Report a final error: to the log file (if any) and to stderr. */
 void log_error_final (const char *msg);
 

@@ -17,13 +17,22 @@
 /* Far larger than any policy; a bound so a wrong path cannot make us read forever. */
 #define POLICY_MAX_SIZE (1u << 20)
 
-static const char *const top_keys[]
-    = { "idPool",         "blockSize",      "onExhaustion",     "stateDir",
-        "idmapFallback",  "hostDirMapping", "restrictedMounts", "allowedMounts",
-        "allowedDevices", "eciExceptions",  "emulation",        NULL };
+static const char *const top_keys[] = { "idPool",
+                                        "blockSize",
+                                        "onExhaustion",
+                                        "stateDir",
+                                        "idmapFallback",
+                                        "hostDirMapping",
+                                        "restrictedMounts",
+                                        "allowedMounts",
+                                        "allowedDevices",
+                                        "eciExceptions",
+                                        "emulation",
+                                        "mountVetting",
+                                        NULL };
 static const char *const eci_exception_keys[] = { "root", "annotations", NULL };
 
-/* The members of "emulation", in POLICY_EMULATE_* bit order. */
+/* The members of "emulation", "mountVetting", in POLICY_EMULATE_* bit order. */
 static const char *const emulation_keys[] = {
   "memory", "cpu", "uptime", "loadavg", "diskstats", "sysctl", "sysKernel", "dmi", NULL,
 };
@@ -396,6 +405,7 @@ policy_defaults (struct ecirun_policy *p, const char *origin)
   p->allowed_mounts = strv_dup (default_allowed_mounts);
   p->allowed_devices = strv_dup (default_allowed_devices);
   p->emulation = POLICY_EMULATE_ALL;
+  p->mount_vetting = true;
 }
 
 /* What is wrong with an absolute, normalised host path (a trailing '/' is dropped from s), or
@@ -553,8 +563,9 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
   static const char *const exhaustion[] = { "refuse", NULL };
   static const char *const fallback[] = { "none", "chown", NULL };
   static const char *const host_dirs[] = { "idmap", "block", NULL };
+  static const char *const vetting[] = { "sidecar", "off", NULL };
   yajl_val pool = NULL;
-  int on_exh = 0, fb = 0, hd = 0;
+  int on_exh = 0, fb = 0, hd = 0, vet = 0;
 
   if (check_keys (c, root, NULL, top_keys) < 0)
     return -1;
@@ -576,6 +587,9 @@ parse_tree (struct cfg_ctx *c, yajl_val root, struct ecirun_policy *p, const cha
   if (get_enum (c, root, "hostDirMapping", host_dirs, &hd) < 0)
     return -1;
   p->host_dirs_in_block = hd == 1;
+  if (get_enum (c, root, "mountVetting", vetting, &vet) < 0)
+    return -1;
+  p->mount_vetting = vet == 0;
   if (cfg_string (c, root, "stateDir", NULL, &p->state_dir) < 0)
     return -1;
   if (p->state_dir[0] != '/')
@@ -783,6 +797,8 @@ policy_gen (yajl_gen g, const struct ecirun_policy *p)
   gen_str (g, p->idmap_chown_fallback ? "chown" : "none");
   gen_str (g, "hostDirMapping");
   gen_str (g, p->host_dirs_in_block ? "block" : "idmap");
+  gen_str (g, "mountVetting");
+  gen_str (g, p->mount_vetting ? "sidecar" : "off");
   gen_strv (g, "restrictedMounts", p->restricted_mounts);
   gen_strv (g, "allowedMounts", p->allowed_mounts);
   gen_strv (g, "allowedDevices", p->allowed_devices);

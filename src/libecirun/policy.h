@@ -49,6 +49,9 @@ struct ecirun_policy
      every engine data directory) is mounted without an ID mapping, so the container's IDs are
      its block's host IDs there (false: "idmap", ID-mapped like the rootfs). */
   bool host_dirs_in_block;
+  /* mountVetting "sidecar" (true, the default): each container's mount(2) and umount2(2) go
+     to its sidecar, ecirun-fsd (docs/sidecar.md); "off": straight to the kernel. */
+  bool mount_vetting;
 
   /* Host paths no container may get as a bind-mount source or root (restrictedMounts), and the
      patterns that stay allowed below them (allowedMounts): mount_guard.h. Never NULL once

@@ -185,6 +185,14 @@ state_write (int dirfd, const struct container_state *s, ecirun_error_t *err)
   gen_str (g, "idBlock");
   yajl_gen_integer (g, s->id_block);
   gen_annotations (g, &s->annotations);
+  gen_str (g, "sidecar");
+  yajl_gen_map_open (g);
+  gen_str (g, "pid");
+  yajl_gen_integer (g, s->sidecar.pid);
+  gen_str (g, "startTime");
+  yajl_gen_integer (g, (long long)s->sidecar.start_time);
+  gen_kv_str (g, "cgroupPath", s->sidecar.cgroup_path);
+  yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   json = gen_finish (g);
   if (json == NULL)
@@ -238,6 +246,16 @@ state_read (int dirfd, struct container_state **ret, ecirun_error_t *err)
     s->id_block = v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : -1;
   }
   s->systemd_cgroup = YAJL_IS_TRUE (yajl_tree_get (root, sd_path, yajl_t_true));
+  {
+    const char *pid[] = { "sidecar", "pid", NULL }, *st[] = { "sidecar", "startTime", NULL },
+               *cg[] = { "sidecar", "cgroupPath", NULL };
+    yajl_val v = yajl_tree_get (root, pid, yajl_t_number);
+    s->sidecar.pid = v && YAJL_IS_INTEGER (v) ? (pid_t)YAJL_GET_INTEGER (v) : 0;
+    v = yajl_tree_get (root, st, yajl_t_number);
+    s->sidecar.start_time = v && YAJL_IS_INTEGER (v) ? (unsigned long long)YAJL_GET_INTEGER (v) : 0;
+    v = yajl_tree_get (root, cg, yajl_t_string);
+    s->sidecar.cgroup_path = v && *YAJL_GET_STRING (v) ? xstrdup (YAJL_GET_STRING (v)) : NULL;
+  }
   ann = yajl_tree_get (root, ann_path, yajl_t_object);
   if (ann && YAJL_GET_OBJECT (ann)->len > 0)
     {
@@ -273,6 +291,7 @@ state_free (struct container_state *s)
   free (s->created);
   free (s->owner);
   free (s->cgroup_path);
+  free (s->sidecar.cgroup_path);
   for (size_t i = 0; i < s->annotations.len; i++)
     {
       free (s->annotations.items[i].key);
@@ -336,6 +355,21 @@ state_to_json (const struct container_state *s, enum container_status st, bool p
   gen_kv_str (g, "created", s->created);
   gen_kv_str (g, "owner", s->owner);
   gen_annotations (g, &s->annotations);
+  if (pretty)
+    {
+      gen_str (g, "sidecar");
+      if (s->sidecar.pid > 0)
+        {
+          yajl_gen_map_open (g);
+          gen_str (g, "pid");
+          yajl_gen_integer (g, s->sidecar.pid);
+          gen_str (g, "alive");
+          yajl_gen_bool (g, s->sidecar.alive);
+          yajl_gen_map_close (g);
+        }
+      else
+        yajl_gen_null (g);
+    }
   yajl_gen_map_close (g);
   return gen_finish (g);
 }

@@ -18,6 +18,15 @@ enum container_status
 };
 const char *status_name (enum container_status s);
 
+/* The container's sidecar, ecirun-fsd (sidecar.h). */
+struct container_sidecar
+{
+  pid_t pid;                     /* 0: none (not started, or not wanted) */
+  unsigned long long start_time; /* of pid */
+  char *cgroup_path;             /* its own cgroup, as cgroup_get_path says; NULL: none */
+  bool alive;                    /* not stored: set before `state` prints it */
+};
+
 struct container_state
 {
   char *id;
@@ -31,6 +40,7 @@ struct container_state
   bool systemd_cgroup;
   long long id_block; /* index of the ID block held, -1 when none */
   struct kv_list annotations;
+  struct container_sidecar sidecar;
 };
 
 /* Validate a container id as runc does (letters, digits, '_', '+', '-', '.'; not "." or ".."). */
@@ -51,7 +61,8 @@ void state_free (struct container_state *s);
 enum container_status state_status (int dirfd, const struct container_state *s);
 
 /* The OCI state JSON (ociVersion, id, status, pid, bundle, rootfs, created, owner, annotations),
-   pretty (for `state`) or compact (hooks' stdin). */
+   pretty (for `state`, which adds "sidecar": {"pid", "alive"} or null) or compact (hooks'
+   stdin). */
 char *state_to_json (const struct container_state *s, enum container_status st, bool pretty);
 
 /* Remove <root>/<id> entirely. */

@@ -31,6 +31,7 @@ sync_stage_name (enum sync_stage s)
     [SYNC_HOOKS_DONE] = "hooks-done",
     [SYNC_CONSOLE_FD] = "console-fd",
     [SYNC_SECCOMP_FD] = "seccomp-fd",
+    [SYNC_VETTING_FD] = "vetting-fd",
     [SYNC_FD_RECEIVED] = "fd-received",
     [SYNC_WARNING] = "warning",
     [SYNC_LOCK_MOUNTS] = "lock-mounts",

@@ -23,6 +23,7 @@ enum sync_stage
   SYNC_HOOKS_DONE,   /* parent -> init */
   SYNC_CONSOLE_FD,   /* init -> parent: fd is the pty master */
   SYNC_SECCOMP_FD,   /* init -> parent: fd is the seccomp listener */
+  SYNC_VETTING_FD,   /* init -> parent: fd is ecirun's mount-vetting listener, for the sidecar */
   SYNC_FD_RECEIVED,  /* parent -> init */
   SYNC_WARNING,      /* init -> parent: payload is a message to log */
   SYNC_LOCK_MOUNTS,  /* init -> parent: mounts final, make the locked copy of the namespace */

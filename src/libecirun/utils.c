@@ -434,3 +434,39 @@ send_with_fd (int sock, const void *data, size_t len, int fd)
   while (n < 0 && errno == EINTR);
   return n;
 }
+
+ssize_t
+recv_with_fd (int sock, void *data, size_t len, int *ret_fd)
+{
+  struct iovec iov = { .iov_base = data, .iov_len = len };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr mh = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof (ctl.buf)
+  };
+  ssize_t n;
+
+  *ret_fd = -1;
+  do
+    n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return n;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+        && c->cmsg_len >= CMSG_LEN (sizeof (int)))
+      {
+        int extra, nfds = (int)((c->cmsg_len - CMSG_LEN (0)) / sizeof (int));
+        memcpy (ret_fd, CMSG_DATA (c), sizeof (int));
+        /* More than one fd: keep the first only. */
+        for (int i = 1; i < nfds; i++)
+          {
+            memcpy (&extra, CMSG_DATA (c) + i * sizeof (int), sizeof (int));
+            close (extra);
+          }
+      }
+  return n;
+}

@@ -72,6 +72,9 @@ void format_rfc3339_now (char *buf, size_t len);
 /* sendmsg of data with fd attached as SCM_RIGHTS (none when fd < 0), MSG_NOSIGNAL, retried on
    EINTR. */
 ssize_t send_with_fd (int sock, const void *data, size_t len, int fd);
+/* recvmsg of up to len bytes and at most one fd (O_CLOEXEC; *ret_fd -1 when none came),
+   retried on EINTR. */
+ssize_t recv_with_fd (int sock, void *data, size_t len, int *ret_fd);
 
 /* Parse a whole decimal number, rejecting junk and overflow. */
 int parse_u64 (const char *s, uint64_t *ret);

@@ -30,14 +30,6 @@ assert_no_leftovers() {
 	done
 }
 
-# A process is gone once it does not exist or is a zombie nobody reaped yet.
-process_gone() {
-	[ ! -e "/proc/$1/stat" ] && return 0
-	local st
-	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
-	[ -z "$st" ] || [ "$st" = Z ]
-}
-
 malformed_config() {
 	# Syntax error on line 4: a trailing comma in an array.
 	cat >"$BUNDLE/config.json" <<'JSON'
@@ -227,7 +219,7 @@ EOF
 	ecirun delete --force ct1
 	assert_ok
 	local d
-	for d in $(cgroup_all_paths); do
+	for d in $(cgroup_all_paths) $(sidecar_cgroup_paths); do
 		retry 20 0.1 test ! -d "$d" || fail "cgroup $d left behind"
 	done
 }

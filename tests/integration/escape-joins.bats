@@ -144,14 +144,18 @@ C
 # runc 1.1.15's own no_pivot.bats checks this one; ecirun 97248e4 let it
 # through: its --no-pivot masks are not locked and the host's /proc stays in
 # the mount namespace, so the kernel sees a fully visible proc and allows a
-# new, unmasked one.
-@test "--no-pivot with every capability: no new proc or sysfs mount past the masks" {
+# new, unmasked one. Now the sidecar makes every new proc and sysfs (the kernel
+# alone would refuse them): with the container's masks and read-only paths,
+# locked.
+@test "--no-pivot with every capability: a new proc or sysfs mount has the masks, locked" {
 	all_caps
 	local masked="" f mode
 	for f in $(jq -r '.linux.maskedPaths[]' config.json); do
-		if [[ "$f" == /proc/* ]] && [ -f "$f" ]; then masked=$f; break; fi
+		if [[ "$f" == /proc/* ]] && [ -f "$f" ]; then masked=${f#/proc/}; break; fi
 	done
 	[ -n "$masked" ] || fail "none of the spec's maskedPaths is a /proc file on this host"
+	jq -e '.linux.maskedPaths | index("/sys/firmware")' config.json >/dev/null || fail "the spec masks no /sys/firmware"
+	jq -e '.linux.readonlyPaths | index("/proc/sys")' config.json >/dev/null || fail "the spec has no read-only /proc/sys"
 	# A host proc where container root may not go (a chroot's, say): covered all the same.
 	mkdir -p "$TESTDIR/private/p"
 	chmod 0700 "$TESTDIR/private"
@@ -160,20 +164,25 @@ C
 		set_cmd "masked=$masked"'
 			try() { if "$@" 2>/dev/null; then echo "ALLOWED: $*"; else echo "refused: $*"; fi; }
 			mkdir -p /tmp/p /tmp/s
-			try mount -t proc proc /tmp/p
-			try unshare -p -f mount -t proc proc /tmp/p
-			try unshare -mrpf sh -c "mount -t proc none /proc && echo h > /proc/sysrq-trigger"
-			try mount -t sysfs sysfs /tmp/s
-			try umount $masked
+			mount -t proc proc /tmp/p && echo "new proc masked=$(wc -c < /tmp/p/$masked)/$(grep -c " /tmp/p/$masked " /proc/self/mountinfo)"
+			try umount /tmp/p/$masked
+			try sh -c "echo x > /tmp/p/sys/kernel/hostname"
+			umount -l /tmp/p
+			unshare -p -f sh -c "mount -t proc proc /tmp/p && echo nested masked=\$(wc -c < /tmp/p/$masked)/\$(grep -c \" /tmp/p/$masked \" /proc/self/mountinfo) && umount /tmp/p/$masked 2>/dev/null && echo ALLOWED nested umount"
+			try unshare -mrpf sh -c "mount -t proc none /proc && echo h > /proc/sys/kernel/hostname"
+			mount -t sysfs sysfs /tmp/s && echo "new sysfs firmware=$(ls -A /tmp/s/firmware | wc -l)"
+			try umount /tmp/s/firmware
+			try umount /proc/$masked
 			try umount -l /proc
-			echo "masked=$(wc -c < $masked)"
+			echo "masked=$(wc -c < /proc/$masked)"
 			echo done'
 		ecirun run $mode ct1
 		assert_ok
 		LAST_CMD="ecirun run $mode ct1"
 		refute_out_contains ALLOWED
-		assert_out_contains "refused: mount -t proc proc /tmp/p" "refused: mount -t sysfs sysfs /tmp/s" \
-			"refused: umount $masked" masked=0 done
+		assert_out_contains "new proc masked=0/1" "nested masked=0/1" "new sysfs firmware=0" \
+			"refused: umount /tmp/p/$masked" "refused: umount /tmp/s/firmware" \
+			"refused: umount /proc/$masked" masked=0 done
 	done
 	umount "$TESTDIR/private/p"
 	assert_nothing_left
@@ -202,17 +211,25 @@ C
 # runc: the host's mount tree below the moved rootfs stays a slave of the
 # host's, so a proc the host mounts later on a shared mount appears, fully
 # visible, in the container's mount namespace: the kernel then allows the
-# container a new, unmasked proc. ecirun 97248e4 the same.
-@test "--no-pivot: a proc the host mounts later on a shared mount does not let the container mount one" {
+# container a new, unmasked proc. ecirun 97248e4 the same. The sidecar's proc
+# has the masks however visible a proc the container can see is.
+@test "--no-pivot: a proc the host mounts later on a shared mount does not give the container an unmasked one" {
 	all_caps
+	local masked="" f
+	for f in $(jq -r '.linux.maskedPaths[]' config.json); do
+		if [[ "$f" == /proc/* ]] && [ -f "$f" ]; then masked=${f#/proc/}; break; fi
+	done
+	[ -n "$masked" ] || fail "none of the spec's maskedPaths is a /proc file on this host"
 	mkdir -p "$TESTDIR/shared"
 	mount -t tmpfs tmpfs "$TESTDIR/shared"
 	mount --make-shared "$TESTDIR/shared"
 	mkdir -p "$TESTDIR/shared/p"
-	set_cmd 'try() { if "$@" 2>/dev/null; then echo "ALLOWED: $*"; else echo "refused: $*"; fi; }
+	set_cmd "masked=$masked"'
+		try() { if "$@" 2>/dev/null; then echo "ALLOWED: $*"; else echo "refused: $*"; fi; }
 		mkdir -p /tmp/p
 		while [ ! -e /go ]; do sleep 0.1; done
-		try mount -t proc proc /tmp/p
+		mount -t proc proc /tmp/p && echo "new proc masked=$(wc -c < /tmp/p/$masked)/$(grep -c " /tmp/p/$masked " /proc/self/mountinfo)"
+		try umount /tmp/p/$masked
 		echo done; exec sleep 1000'
 	ecirun run -d --no-pivot ct1
 	assert_ok
@@ -223,7 +240,7 @@ C
 	output=$(cat "$ECIRUN_LAST_LOG")
 	LAST_CMD="ct1's output"
 	refute_out_contains ALLOWED
-	assert_out_contains "refused: mount -t proc proc /tmp/p"
+	assert_out_contains "new proc masked=0/1" "refused: umount /tmp/p/$masked"
 	umount "$TESTDIR/shared/p"
 	umount "$TESTDIR/shared"
 }

@@ -320,10 +320,33 @@ cgroup_all_paths() {
 		while read -r mnt; do echo "$mnt$cg"; done
 }
 
+# The same for the container's sidecar, whose cgroup is next to it ("<cgroup>@fsd").
+sidecar_cgroup_paths() {
+	local d
+	for d in $(cgroup_all_paths); do echo "$d@fsd"; done
+}
+
+# A process is gone once it does not exist or is a zombie nobody reaped yet.
+process_gone() {
+	[ ! -e "/proc/$1/stat" ] && return 0
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# Sidecars (ecirun-fsd) serving a container of this test's --root, one pid a line.
+sidecar_pids() {
+	local p
+	for p in $(pgrep -x ecirun-fsd 2>/dev/null); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q " $ROOT/" && echo "$p"
+	done
+	return 0
+}
+
 cleanup_cgroup() {
 	[ -z "${CGROUP:-}" ] && return 0
 	local d p
-	for d in $(cgroup_all_paths); do
+	for d in $(cgroup_all_paths) $(sidecar_cgroup_paths); do
 		[ -d "$d" ] || continue
 		if [ -f "$d/cgroup.kill" ]; then
 			echo 1 >"$d/cgroup.kill" 2>/dev/null || true
@@ -332,7 +355,7 @@ cleanup_cgroup() {
 			while read -r p; do kill -9 "$p" 2>/dev/null || true; done <"$f"
 		done
 	done
-	for d in $(cgroup_all_paths); do
+	for d in $(cgroup_all_paths) $(sidecar_cgroup_paths); do
 		[ -d "$d" ] || continue
 		retry 20 0.1 sh -c "find '$d' -depth -type d -exec rmdir {} + 2>/dev/null; [ ! -d '$d' ]" >/dev/null 2>&1 || true
 	done
@@ -363,11 +386,13 @@ assert_nothing_left() {
 	LAST_CMD=$s_cmd status=$s_status output=$s_output
 	[ -z "$left" ] || fail "containers left behind (list -q): $left" || return 1
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ] || fail "$ROOT is not empty: $(ls -A "$ROOT")" || return 1
-	for d in $(cgroup_all_paths); do
+	for d in $(cgroup_all_paths) $(sidecar_cgroup_paths); do
 		[ ! -d "$d" ] || fail "cgroup $d left behind (procs: $(cat "$d/cgroup.procs" 2>&1))" || return 1
 	done
 	procs=$(rootfs_pids)
-	[ -z "$procs" ] || fail "container processes left behind: $(for p in $procs; do tr '\0' ' ' <"/proc/$p/cmdline"; echo " ($p)"; done)"
+	[ -z "$procs" ] || fail "container processes left behind: $(for p in $procs; do tr '\0' ' ' <"/proc/$p/cmdline"; echo " ($p)"; done)" || return 1
+	procs=$(sidecar_pids)
+	[ -z "$procs" ] || fail "sidecars left behind: $(for p in $procs; do tr '\0' ' ' <"/proc/$p/cmdline"; echo " ($p)"; done)"
 }
 
 # ---------------------------------------------------------------------------
@@ -508,4 +533,46 @@ requires() {
 			skip "test requires $var"
 		fi
 	done
+}
+
+# ---------------------------------------------------------------------------
+# The seccomp notify agent (linux.seccomp.listenerPath): seccomp-listener.py
+# ---------------------------------------------------------------------------
+
+SECCOMP_LISTENER="$INTEGRATION_ROOT/seccomp-listener.py"
+
+# seccomp_notify_config SOCKET METADATA: mkdir/mkdirat go to the listener.
+seccomp_notify_config() {
+	update_config '.linux.seccomp = {
+		"defaultAction": "SCMP_ACT_ALLOW",
+		"listenerPath": $sock,
+		"listenerMetadata": $meta,
+		"architectures": [],
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]
+	}' --arg sock "$1" --arg meta "$2"
+}
+
+# start_listener ARGS...: seccomp-listener.py in the background on $LISTENER_SOCK.
+start_listener() {
+	LISTENER_SOCK="$TESTDIR/seccomp.sock"
+	LISTENER_PAYLOAD="$BATS_TEST_TMPDIR/payload.json"
+	LISTENER_ERR="$BATS_TEST_TMPDIR/listener.err"
+	# A previous agent's socket must not pass for this one's.
+	rm -f "$LISTENER_SOCK"
+	python3 "$SECCOMP_LISTENER" --payload "$LISTENER_PAYLOAD" "$@" "$LISTENER_SOCK" \
+		>"$LISTENER_ERR" 2>&1 &
+	LISTENER_PID=$!
+	track_pid "$LISTENER_PID"
+	retry 50 0.1 test -S "$LISTENER_SOCK"
+}
+
+# wait_listener: the listener exits by itself, with status 0 (payload as expected).
+wait_listener() {
+	local rc=0
+	retry 100 0.1 sh -c "! kill -0 $LISTENER_PID 2>/dev/null" || true
+	wait "$LISTENER_PID" || rc=$?
+	LAST_CMD="seccomp-listener.py (pid $LISTENER_PID)"
+	status=$rc
+	output=$(cat "$LISTENER_ERR" 2>&1)
+	[ "$rc" -eq 0 ] || fail "the listener failed"
 }

@@ -5,8 +5,6 @@
 
 load helpers
 
-SECCOMP_LISTENER="$INTEGRATION_ROOT/seccomp-listener.py"
-
 setup() {
 	setup_bundle
 }
@@ -83,42 +81,6 @@ teardown() {
 		[[ "$l" =~ ^[0-9]+:[^:]*:/$ ]] || fail "not rooted at /: '$l'"
 	done
 	refute_out_contains "$CGROUP"
-}
-
-# seccomp_notify_config SOCKET METADATA: mkdir/mkdirat go to the listener.
-seccomp_notify_config() {
-	update_config '.linux.seccomp = {
-		"defaultAction": "SCMP_ACT_ALLOW",
-		"listenerPath": $sock,
-		"listenerMetadata": $meta,
-		"architectures": [],
-		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]
-	}' --arg sock "$1" --arg meta "$2"
-}
-
-# start_listener ARGS...: seccomp-listener.py in the background on $LISTENER_SOCK.
-start_listener() {
-	LISTENER_SOCK="$TESTDIR/seccomp.sock"
-	LISTENER_PAYLOAD="$BATS_TEST_TMPDIR/payload.json"
-	LISTENER_ERR="$BATS_TEST_TMPDIR/listener.err"
-	# A previous agent's socket must not pass for this one's.
-	rm -f "$LISTENER_SOCK"
-	python3 "$SECCOMP_LISTENER" --payload "$LISTENER_PAYLOAD" "$@" "$LISTENER_SOCK" \
-		>"$LISTENER_ERR" 2>&1 &
-	LISTENER_PID=$!
-	track_pid "$LISTENER_PID"
-	retry 50 0.1 test -S "$LISTENER_SOCK"
-}
-
-# wait_listener: the listener exits by itself, with status 0 (payload as expected).
-wait_listener() {
-	local rc=0
-	retry 100 0.1 sh -c "! kill -0 $LISTENER_PID 2>/dev/null" || true
-	wait "$LISTENER_PID" || rc=$?
-	LAST_CMD="seccomp-listener.py (pid $LISTENER_PID)"
-	status=$rc
-	output=$(cat "$LISTENER_ERR" 2>&1)
-	[ "$rc" -eq 0 ] || fail "the listener failed"
 }
 
 @test "seccomp listenerPath: the agent gets the fd and the state, and answers" {
