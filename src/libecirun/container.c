@@ -511,8 +511,10 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
       return -1;
     t.net_ids = net_ids;
     t.ipc_ids = ipc_ids;
+    log_msg (LOG_LEVEL_DEBUG, "create: ID maps written, checking and sending the mounts");
     if (mount_trees_send (&t, x->pid, x->sync[0], err) < 0)
       return -1;
+    log_msg (LOG_LEVEL_DEBUG, "create: mounts sent");
   }
   /* Lowering it needs CAP_SYS_RESOURCE on the host, which the init does not have. */
   if (x->config->process->oom_score_adj.set)
@@ -536,6 +538,7 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
             return -1;
           break;
         case SYNC_MOUNTS_DONE:
+          log_msg (LOG_LEVEL_DEBUG, "create: init at %s", sync_stage_name (m.stage));
           {
             cleanup_free char *json = NULL;
             if (run_runtime_hooks (x, &json, err) < 0
@@ -552,6 +555,7 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
             return -1;
           break;
         case SYNC_LOCK_MOUNTS:
+          log_msg (LOG_LEVEL_DEBUG, "create: init at %s", sync_stage_name (m.stage));
           {
             int ns = isolation_locked_mntns (x->pid, err);
             int r = ns < 0 ? -1 : sync_send (x->sync[0], SYNC_MNTNS_FD, NULL, ns, err);
@@ -569,6 +573,7 @@ drive_setup (struct create_ctx *x, ecirun_error_t *err)
             break;
           }
         case SYNC_VETTING_FD:
+          log_msg (LOG_LEVEL_DEBUG, "create: init at %s", sync_stage_name (m.stage));
           {
             /* The sidecar takes the listener; no copy of it stays with the runtime. */
             int r = m.fd < 0 || !x->vet_mounts
@@ -694,8 +699,10 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
   x.state.owner = owner_name ();
   x.state.annotations = x.config->annotations;
   x.state.id_block = -1;
+  log_msg (LOG_LEVEL_DEBUG, "create: bundle loaded, state directory made");
   if (save_config_copy (&x, err) < 0 || assign_ids (&x, err) < 0)
     goto out;
+  log_msg (LOG_LEVEL_DEBUG, "create: ID block %lld held", (long long)x.state.id_block);
   if (apply_device_policy (&x, err) < 0)
     goto out;
   devices_set_cgroup_rules (x.config->linux_cfg);
@@ -704,6 +711,7 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
       < 0)
     goto out;
   x.state.cgroup_path = (char *)cgroup_get_path (x.cg);
+  log_msg (LOG_LEVEL_DEBUG, "create: cgroup %s made", x.state.cgroup_path);
   x.vet_mounts = sidecar_wanted (x.config, &x.policy);
   if (x.vet_mounts)
     {
@@ -714,6 +722,7 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
       x.state.sidecar.cgroup_path = (char *)cgroup_get_path (x.sidecar_cg);
     }
   /* Recorded before the init exists, so that a create killed halfway can be deleted. */
+  log_msg (LOG_LEVEL_DEBUG, "create: sidecar cgroup ready");
   if (state_write (x.dirfd, &x.state, err) < 0)
     goto out;
   if (mkfifoat (x.dirfd, "exec.fifo", 0622) < 0)

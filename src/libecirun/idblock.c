@@ -478,8 +478,6 @@ reclaim_locked (int dfd, const char *dir, size_t *ret_removed, size_t *ret_live,
     }
   if (errno != 0)
     return make_error (err, errno, "read `%s`", dir);
-  if (*ret_removed > 0 && fsync (dfd) < 0)
-    return make_error (err, errno, "fsync `%s`", dir);
   return 0;
 }
 
@@ -689,15 +687,9 @@ idblock_allocate (const struct ecirun_policy *p, const char *root, const char *i
   unlinkat (dfd, tmp, 0);
   if (r <= 0)
     return -1;
-  /* The record must survive a crash before the container is started with those IDs. */
-  if (fsync (dfd) < 0)
-    {
-      int saved = errno;
-      char name[16];
-      snprintf (name, sizeof (name), "%" PRIu32, index);
-      unlinkat (dfd, name, 0);
-      return make_error (err, saved, "fsync `%s`", dir);
-    }
+  /* No fsync of the directory: a record only has to hold while its container can run, and no
+     container outlives a crash of the host. The record's content is fsynced (write_temp): a
+     torn record would count as live for ever. */
   return idblock_at (p, index, ret);
 }
 
@@ -782,8 +774,6 @@ idblock_release (const struct ecirun_policy *p, uint32_t index, const char *root
     }
 out:
   record_clear (&r);
-  if (ret == 0 && mine >= 0 && fsync (dfd) < 0)
-    return make_error (err, errno, "fsync `%s`", dir);
   return ret;
 }
 
@@ -838,12 +828,6 @@ idblock_join (const struct ecirun_policy *p, uint32_t index, const char *holder_
   record_add (&r, croot, id, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
   if (record_rewrite (dfd, dir, name, &r, err) < 0)
     goto out;
-  /* The entry must survive a crash before the container runs with those IDs. */
-  if (fsync (dfd) < 0)
-    {
-      make_error (err, errno, "fsync `%s`", dir);
-      goto out;
-    }
   ret = 0;
 out:
   record_clear (&r);
