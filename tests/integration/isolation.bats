@@ -429,7 +429,9 @@ EOF
 	unshare --net sleep 600 &
 	local p=$!
 	track_pid "$p"
-	retry 50 0.1 test "$(readlink "/proc/$p/ns/net")" != "$(readlink /proc/self/ns/net)" || fail "no new netns"
+	# (bash -c: the namespace is read again on every try)
+	retry 100 0.1 bash -c '[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]' _ "$p" ||
+		fail "no new netns"
 	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")] + [{"type": "pid"}, {"type": "network", "path": $p}]' \
 		--arg p "/proc/$p/ns/net"
 	ecirun create ct1
