@@ -757,16 +757,15 @@ container_create (const struct create_opts *o, struct created_container *ret, ec
            (int)x.pid);
   if (drive_setup (&x, err) < 0)
     goto out;
-  /* The sidecar started while the init finished its setup. */
-  if (x.sidecar_ready >= 0
-      && sidecar_wait_ready (TAKE_FD (x.sidecar_ready), x.state.sidecar.pid, err) < 0)
-    goto out;
-  log_msg (LOG_LEVEL_DEBUG, "init: closing the pipe to signal completion: %s is created", o->id);
-
   x.state.pid = x.pid;
   x.state.start_time = proc_start_time (x.pid, NULL);
   if (state_write (x.dirfd, &x.state, err) < 0)
     goto out;
+  /* The sidecar started while the init finished its setup (and the state was written). */
+  if (x.sidecar_ready >= 0
+      && sidecar_wait_ready (TAKE_FD (x.sidecar_ready), x.state.sidecar.pid, err) < 0)
+    goto out;
+  log_msg (LOG_LEVEL_DEBUG, "init: closing the pipe to signal completion: %s is created", o->id);
   if (o->pid_file && write_pid_file (o->pid_file, x.pid, err) < 0)
     goto out;
   if (ret)
